@@ -1,0 +1,9 @@
+// Event type names: dot-separated segments of letters, digits and
+// underscores, at least two segments (`noun.verb`, `user.email_verified`).
+export const EVENT_TYPE_PATTERN = '^[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)+$';
+export const EVENT_TYPE_MAX_LENGTH = 128;
+const RE = new RegExp(EVENT_TYPE_PATTERN);
+
+export function isValidEventType(name: string): boolean {
+  return name.length <= EVENT_TYPE_MAX_LENGTH && RE.test(name);
+}

@@ -1,0 +1,111 @@
+// The event log on SQLite: append under BEGIN IMMEDIATE, list by sequence.
+import type { StatementSync } from 'node:sqlite';
+import type { StoredEvent } from '../../domain/event.ts';
+import { newEventId } from '../../domain/ids.ts';
+import { buildEventListQuery } from '../event-query.ts';
+import type { AppendedEvent, EventAppendParams, EventListParams } from '../store.ts';
+
+type Stmt = (sql: string) => StatementSync;
+
+interface EventDbRow {
+  tenant_id: string;
+  sequence: number;
+  id: string;
+  type: string;
+  organization_id: string | null;
+  data: string;
+  created_at: number;
+}
+
+const SELECT =
+  'SELECT tenant_id, sequence, id, type, organization_id, data, created_at FROM events';
+
+function toStored(r: EventDbRow): StoredEvent {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    sequence: r.sequence,
+    type: r.type,
+    organizationId: r.organization_id,
+    data: JSON.parse(r.data),
+    createdAt: new Date(r.created_at),
+  };
+}
+
+/** Must run inside a write transaction: it reads and advances the stream head. */
+export function appendEvents(stmt: Stmt, p: EventAppendParams, now: number): AppendedEvent[] {
+  const head = stmt(
+    'SELECT last_sequence, last_event_id, last_created_at FROM streams WHERE tenant_id = ?',
+  ).get(p.tenantId) as
+    | { last_sequence: number; last_event_id: string; last_created_at: number }
+    | undefined;
+  let sequence = head?.last_sequence ?? 0;
+  let lastId = head?.last_event_id ?? null;
+  // created_at never goes backwards within a stream, so time ranges and
+  // retention agree with sequence order even if the wall clock steps back.
+  const createdAt = Math.max(now, head?.last_created_at ?? 0);
+  const byKey = new Map<string, StoredEvent>();
+  const insert = stmt(
+    'INSERT INTO events (tenant_id, sequence, id, type, organization_id, idempotency_key, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const findByKey = stmt(`${SELECT} WHERE tenant_id = ? AND idempotency_key = ?`);
+  const out: AppendedEvent[] = [];
+  for (const e of p.events) {
+    if (e.idempotencyKey !== null) {
+      const seen = byKey.get(e.idempotencyKey);
+      const prior = findByKey.get(p.tenantId, e.idempotencyKey) as EventDbRow | undefined;
+      if (seen || prior) {
+        out.push({ event: seen ?? toStored(prior as EventDbRow), replayed: true });
+        continue;
+      }
+    }
+    sequence += 1;
+    lastId = newEventId(createdAt, lastId);
+    const data = JSON.stringify(e.data);
+    insert.run(
+      p.tenantId,
+      sequence,
+      lastId,
+      e.type,
+      e.organizationId,
+      e.idempotencyKey,
+      data,
+      createdAt,
+    );
+    const stored: StoredEvent = {
+      id: lastId,
+      tenantId: p.tenantId,
+      sequence,
+      type: e.type,
+      organizationId: e.organizationId,
+      data: e.data,
+      createdAt: new Date(createdAt),
+    };
+    if (e.idempotencyKey !== null) byKey.set(e.idempotencyKey, stored);
+    out.push({ event: stored, replayed: false });
+  }
+  if (lastId !== null && sequence !== (head?.last_sequence ?? 0)) {
+    stmt(
+      'INSERT INTO streams (tenant_id, last_sequence, last_event_id, last_created_at) VALUES (?, ?, ?, ?)' +
+        ' ON CONFLICT (tenant_id) DO UPDATE SET last_sequence = excluded.last_sequence,' +
+        ' last_event_id = excluded.last_event_id, last_created_at = excluded.last_created_at',
+    ).run(p.tenantId, sequence, lastId, createdAt);
+  }
+  return out;
+}
+
+export function getEventById(stmt: Stmt, tenantId: string, id: string): StoredEvent | null {
+  const r = stmt(`${SELECT} WHERE tenant_id = ? AND id = ?`).get(tenantId, id);
+  return r ? toStored(r as unknown as EventDbRow) : null;
+}
+
+export function listEvents(stmt: Stmt, p: EventListParams): StoredEvent[] {
+  const q = buildEventListQuery(
+    p,
+    () => '?',
+    (d) => d.getTime(),
+  );
+  return (stmt(q.sql).all(...(q.args as (string | number)[])) as unknown as EventDbRow[]).map(
+    toStored,
+  );
+}

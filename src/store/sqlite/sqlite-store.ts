@@ -1,0 +1,255 @@
+// SqliteStore: the embedded default, on node:sqlite in WAL mode.
+// Known limits: one writer at a time (SQLite serializes write transactions,
+// which is also what makes commit order equal sequence order); commit
+// notifications reach only listeners in this process, so one `serve` process
+// per data folder (other processes such as `herald keys` may open it too).
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { fileURLToPath } from 'node:url';
+import { assertNotNewer, type MigrationFile, readMigrationFiles } from '../migration-files.ts';
+import type {
+  ApiKeyCreateParams,
+  ApiKeyRow,
+  AppendedEvent,
+  CommitListener,
+  EventAppendParams,
+  EventDeleteBeforeParams,
+  EventListParams,
+  MigrationStatus,
+  Store,
+  TenantRow,
+} from '../store.ts';
+import { translateSqliteError } from './sqlite-errors.ts';
+import { appendEvents, getEventById, listEvents } from './sqlite-events.ts';
+
+const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+export interface SqliteStoreOptions {
+  /** Path of the database file, or ':memory:'. */
+  path: string;
+  /** PRAGMA synchronous: FULL survives power loss; NORMAL only process crashes. */
+  synchronous?: 'FULL' | 'NORMAL';
+  busyTimeoutMs?: number;
+}
+
+interface KeyDbRow {
+  id: string;
+  tenant_id: string;
+  tenant_name: string;
+  name: string;
+  hint: string;
+  admin: number;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+function toKeyRow(r: KeyDbRow): ApiKeyRow {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    tenantName: r.tenant_name,
+    name: r.name,
+    hint: r.hint,
+    admin: r.admin === 1,
+    createdAt: new Date(r.created_at),
+    revokedAt: r.revoked_at === null ? null : new Date(r.revoked_at),
+  };
+}
+
+const KEY_SELECT =
+  'SELECT k.id, k.tenant_id, t.name AS tenant_name, k.name, k.hint, k.admin, k.created_at, k.revoked_at' +
+  ' FROM api_keys k JOIN tenants t ON t.id = k.tenant_id';
+
+export class SqliteStore implements Store {
+  readonly dialect = 'sqlite' as const;
+  readonly #db: DatabaseSync;
+  readonly #commits = new EventEmitter();
+  readonly #statements = new Map<string, StatementSync>();
+  readonly #migrations: MigrationFile[] = readMigrationFiles(MIGRATIONS_DIR);
+
+  constructor(opts: SqliteStoreOptions) {
+    if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+    this.#db = new DatabaseSync(opts.path, { timeout: opts.busyTimeoutMs ?? 5000 });
+    this.#db.exec('PRAGMA journal_mode = WAL');
+    this.#db.exec(`PRAGMA synchronous = ${opts.synchronous ?? 'FULL'}`);
+    this.#db.exec('PRAGMA foreign_keys = ON');
+    this.#commits.setMaxListeners(0);
+  }
+
+  /** Prepared statements are cached by SQL text; filter combinations are few. */
+  #stmt(sql: string): StatementSync {
+    let s = this.#statements.get(sql);
+    if (!s) {
+      s = this.#db.prepare(sql);
+      this.#statements.set(sql, s);
+    }
+    return s;
+  }
+
+  #tx<T>(fn: () => T): T {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = fn();
+      this.#db.exec('COMMIT');
+      return result;
+    } catch (err) {
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  #run<T>(fn: () => T): Promise<T> {
+    try {
+      return Promise.resolve(fn());
+    } catch (err) {
+      return Promise.reject(translateSqliteError(err));
+    }
+  }
+
+  apiKeyCreate(p: ApiKeyCreateParams): Promise<ApiKeyRow> {
+    return this.#run(() => {
+      const id = `key_${crypto.randomUUID().replaceAll('-', '')}`;
+      this.#stmt(
+        'INSERT INTO api_keys (id, tenant_id, name, hash, hint, admin, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ).run(id, p.tenantId, p.name, p.hash, p.hint, p.admin ? 1 : 0, Date.now());
+      return toKeyRow(this.#stmt(`${KEY_SELECT} WHERE k.id = ?`).get(id) as unknown as KeyDbRow);
+    });
+  }
+
+  apiKeyGetByHash(p: { hash: string }): Promise<ApiKeyRow | null> {
+    return this.#run(() => {
+      const r = this.#stmt(`${KEY_SELECT} WHERE k.hash = ? AND k.revoked_at IS NULL`).get(p.hash);
+      return r ? toKeyRow(r as unknown as KeyDbRow) : null;
+    });
+  }
+
+  apiKeyList(p: { tenantId: string | null }): Promise<ApiKeyRow[]> {
+    return this.#run(() => {
+      const rows =
+        p.tenantId === null
+          ? this.#stmt(`${KEY_SELECT} ORDER BY k.created_at, k.id`).all()
+          : this.#stmt(`${KEY_SELECT} WHERE k.tenant_id = ? ORDER BY k.created_at, k.id`).all(
+              p.tenantId,
+            );
+      return (rows as unknown as KeyDbRow[]).map(toKeyRow);
+    });
+  }
+
+  apiKeyRevoke(p: { id: string }): Promise<boolean> {
+    return this.#run(() => {
+      const r = this.#stmt(
+        'UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
+      ).run(Date.now(), p.id);
+      return Number(r.changes) > 0;
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#commits.removeAllListeners();
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  eventAppend(p: EventAppendParams): Promise<AppendedEvent[]> {
+    return this.#run(() => {
+      const appended = this.#tx(() => appendEvents((sql) => this.#stmt(sql), p, Date.now()));
+      const last = appended.reduce((m, a) => Math.max(m, a.event.sequence), 0);
+      if (appended.some((a) => !a.replayed)) this.#commits.emit('commit', p.tenantId, last);
+      return appended;
+    });
+  }
+
+  eventDeleteBefore(p: EventDeleteBeforeParams): Promise<number> {
+    return this.#run(() => {
+      const r = this.#stmt(
+        'DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE created_at < ? LIMIT ?)',
+      ).run(p.before.getTime(), p.limit);
+      return Number(r.changes);
+    });
+  }
+
+  eventGetById(p: { tenantId: string; id: string }) {
+    return this.#run(() => getEventById((sql) => this.#stmt(sql), p.tenantId, p.id));
+  }
+
+  eventList(p: EventListParams) {
+    return this.#run(() => listEvents((sql) => this.#stmt(sql), p));
+  }
+
+  migrate(): Promise<MigrationStatus> {
+    return this.#run(() => {
+      this.#tx(() => {
+        this.#db.exec(
+          'CREATE TABLE IF NOT EXISTS herald_migrations (version TEXT PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+        );
+        const applied = this.#appliedVersions();
+        assertNotNewer(applied, this.#migrations);
+        for (const m of this.#migrations) {
+          if (applied.includes(m.version)) continue;
+          this.#db
+            .prepare('INSERT INTO herald_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+            .run(m.version, m.name, Date.now());
+          this.#db.exec(m.sql);
+        }
+      });
+      this.#statements.clear();
+      return this.#status();
+    });
+  }
+
+  migrationStatus(): Promise<MigrationStatus> {
+    return this.#run(() => this.#status());
+  }
+
+  #appliedVersions(): string[] {
+    const exists = this.#db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'herald_migrations'")
+      .get();
+    if (!exists) return [];
+    return (
+      this.#db.prepare('SELECT version FROM herald_migrations ORDER BY version').all() as {
+        version: string;
+      }[]
+    ).map((r) => r.version);
+  }
+
+  #status(): MigrationStatus {
+    const applied = this.#appliedVersions();
+    return {
+      applied,
+      pending: this.#migrations.map((m) => m.version).filter((v) => !applied.includes(v)),
+    };
+  }
+
+  onCommit(listener: CommitListener): () => void {
+    this.#commits.on('commit', listener);
+    return () => this.#commits.off('commit', listener);
+  }
+
+  ping(): Promise<void> {
+    return this.#run(() => {
+      this.#stmt('SELECT 1').get();
+    });
+  }
+
+  tenantEnsure(p: { name: string }): Promise<TenantRow> {
+    return this.#run(() => {
+      this.#stmt(
+        'INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING',
+      ).run(`tenant_${crypto.randomUUID().replaceAll('-', '')}`, p.name, Date.now());
+      return this.#tenantByName(p.name) as TenantRow;
+    });
+  }
+
+  tenantGetByName(p: { name: string }): Promise<TenantRow | null> {
+    return this.#run(() => this.#tenantByName(p.name));
+  }
+
+  #tenantByName(name: string): TenantRow | null {
+    const r = this.#stmt('SELECT id, name, created_at FROM tenants WHERE name = ?').get(name) as
+      | { id: string; name: string; created_at: number }
+      | undefined;
+    return r ? { id: r.id, name: r.name, createdAt: new Date(r.created_at) } : null;
+  }
+}
