@@ -239,6 +239,8 @@ export function describeStore(factory: StoreFactory): void {
           let after: number | null = null;
           for (;;) {
             const finished = done;
+            // Yield to timers and I/O, as a real reader's network round trip would.
+            await new Promise((r) => setImmediate(r));
             const page = await store.eventList({
               ...listAll,
               tenantId: tenant.id,

@@ -58,6 +58,12 @@ function toKeyRow(r: KeyDbRow): ApiKeyRow {
   };
 }
 
+interface PendingAppend {
+  params: EventAppendParams;
+  resolve: (r: AppendedEvent[]) => void;
+  reject: (err: unknown) => void;
+}
+
 const KEY_SELECT =
   'SELECT k.id, k.tenant_id, t.name AS tenant_name, k.name, k.hint, k.admin, k.created_at, k.revoked_at' +
   ' FROM api_keys k JOIN tenants t ON t.id = k.tenant_id';
@@ -68,6 +74,7 @@ export class SqliteStore implements Store {
   readonly #commits = new EventEmitter();
   readonly #statements = new Map<string, StatementSync>();
   readonly #migrations: MigrationFile[] = readMigrationFiles(MIGRATIONS_DIR);
+  #pendingAppends: PendingAppend[] = [];
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -151,13 +158,58 @@ export class SqliteStore implements Store {
     if (this.#db.isOpen) this.#db.close();
   }
 
+  /**
+   * Group commit: appends that arrive in the same event-loop turn share one
+   * transaction (and one fsync), each inside its own savepoint so one failing
+   * append does not affect the others. Resolves only after COMMIT.
+   */
   eventAppend(p: EventAppendParams): Promise<AppendedEvent[]> {
-    return this.#run(() => {
-      const appended = this.#tx(() => appendEvents((sql) => this.#stmt(sql), p, Date.now()));
-      const last = appended.reduce((m, a) => Math.max(m, a.event.sequence), 0);
-      if (appended.some((a) => !a.replayed)) this.#commits.emit('commit', p.tenantId, last);
-      return appended;
+    return new Promise((resolve, reject) => {
+      this.#pendingAppends.push({ params: p, resolve, reject });
+      if (this.#pendingAppends.length === 1) setImmediate(() => this.#flushAppends());
     });
+  }
+
+  #flushAppends(): void {
+    const group = this.#pendingAppends;
+    this.#pendingAppends = [];
+    const results: ({ ok: AppendedEvent[] } | { err: unknown })[] = [];
+    try {
+      this.#tx(() => {
+        for (const item of group) {
+          this.#db.exec('SAVEPOINT append');
+          try {
+            results.push({ ok: appendEvents((sql) => this.#stmt(sql), item.params, Date.now()) });
+            this.#db.exec('RELEASE append');
+          } catch (err) {
+            this.#db.exec('ROLLBACK TO append');
+            this.#db.exec('RELEASE append');
+            results.push({ err: translateSqliteError(err) });
+          }
+        }
+      });
+    } catch (err) {
+      const translated = translateSqliteError(err);
+      for (const item of group) item.reject(translated);
+      return;
+    }
+    const heads = new Map<string, number>();
+    group.forEach((item, i) => {
+      const r = results[i] as { ok: AppendedEvent[] } | { err: unknown };
+      if ('err' in r) {
+        item.reject(r.err);
+        return;
+      }
+      for (const a of r.ok) {
+        if (!a.replayed)
+          heads.set(
+            item.params.tenantId,
+            Math.max(heads.get(item.params.tenantId) ?? 0, a.event.sequence),
+          );
+      }
+      item.resolve(r.ok);
+    });
+    for (const [tenantId, last] of heads) this.#commits.emit('commit', tenantId, last);
   }
 
   eventDeleteBefore(p: EventDeleteBeforeParams): Promise<number> {

@@ -1,0 +1,47 @@
+// The `herald` command. A bad flag or value is one line on stderr and exit code 2.
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/config.ts';
+import { HERALD_VERSION } from '../version.ts';
+import { keysCommand } from './keys-command.ts';
+import { migrateCommand } from './migrate-command.ts';
+import { serveCommand } from './serve-command.ts';
+
+const USAGE_EXIT = 2;
+
+export function buildProgram(): Command {
+  const program = new Command('herald')
+    .description('Herald: durable, strictly ordered event delivery')
+    .version(HERALD_VERSION)
+    .addCommand(serveCommand())
+    .addCommand(keysCommand())
+    .addCommand(migrateCommand());
+  const configure = (cmd: Command) => {
+    cmd.exitOverride().showSuggestionAfterError(true);
+    cmd.configureOutput({
+      outputError: (str, write) => write(`herald: ${str.replace(/^error: /, '').trim()}\n`),
+    });
+    for (const sub of cmd.commands) configure(sub);
+  };
+  configure(program);
+  return program;
+}
+
+export async function run(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : USAGE_EXIT;
+      return;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`herald: ${err.message}\n`);
+      process.exitCode = USAGE_EXIT;
+      return;
+    }
+    process.stderr.write(`herald: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}
+
+await run(process.argv);

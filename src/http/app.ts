@@ -1,0 +1,78 @@
+// Builds the HTTP API without listening (tests and the OpenAPI generator use
+// it as is; serve listens). Routes are registered through their schemas, which
+// also feed the OpenAPI document at /openapi.json.
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import type { EventReader } from '../services/event-reader.ts';
+import type { Publisher } from '../services/publisher.ts';
+import type { Store } from '../store/store.ts';
+import { HERALD_VERSION } from '../version.ts';
+import { authenticate } from './auth.ts';
+import { registerProblemHandling } from './problem.ts';
+import { apiKeyRoutes } from './routes/api-key-routes.ts';
+import { eventRoutes } from './routes/event-routes.ts';
+import { eventStreamRoutes } from './routes/event-stream-routes.ts';
+import { healthRoutes } from './routes/health-routes.ts';
+import { Problem } from './schemas/common-schemas.ts';
+
+export interface AppDeps {
+  store: Store;
+  publisher: Publisher;
+  reader: EventReader;
+  maxEventBytes: number;
+  maxBatchBytes: number;
+  sseHeartbeatMs: number;
+  logger: FastifyServerOptions['loggerInstance'] | boolean;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(typeof deps.logger === 'boolean'
+      ? { logger: deps.logger }
+      : { loggerInstance: deps.logger }),
+    bodyLimit: deps.maxBatchBytes,
+    // Unknown fields are errors, not silently dropped; "?events=a" becomes ["a"].
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    // Per-request info lines would dominate the log at ingest rates; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    forceCloseConnections: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  registerProblemHandling(app);
+  app.addSchema(Problem);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Herald API',
+        version: HERALD_VERSION,
+        description:
+          'Herald stores events durably and in strict order and serves them through a WorkOS-compatible Events API, long polling and Server-Sent Events. Errors are application/problem+json.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(healthRoutes(deps.store, HERALD_VERSION));
+
+  await app.register(async (authed) => {
+    authed.decorateRequest('auth', null);
+    authed.addHook('onRequest', authenticate(deps.store));
+    await authed.register(
+      eventRoutes({
+        publisher: deps.publisher,
+        reader: deps.reader,
+        maxEventBytes: deps.maxEventBytes,
+        maxBatchBytes: deps.maxBatchBytes,
+      }),
+    );
+    await authed.register(
+      eventStreamRoutes({ reader: deps.reader, heartbeatMs: deps.sseHeartbeatMs }),
+    );
+    await authed.register(apiKeyRoutes(deps.store));
+  });
+  return app;
+}

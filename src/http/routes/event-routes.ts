@@ -1,0 +1,141 @@
+// POST /events, POST /events/batch and GET /events (WorkOS Events API compatible).
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Static } from '@sinclair/typebox';
+import { type NewEvent, toEventOut } from '../../domain/event.ts';
+import { HeraldError } from '../../domain/problem.ts';
+import type { EventQuery, EventReader } from '../../services/event-reader.ts';
+import type { Publisher } from '../../services/publisher.ts';
+import { requireAuth } from '../auth.ts';
+import { Problem, problemResponses } from '../schemas/common-schemas.ts';
+import {
+  EventBatchIn,
+  EventBatchOut,
+  EventIn,
+  EventListOut,
+  EventListQuery,
+  EventOut,
+} from '../schemas/event-schemas.ts';
+
+export interface EventRouteDeps {
+  publisher: Publisher;
+  reader: EventReader;
+  maxEventBytes: number;
+  maxBatchBytes: number;
+}
+
+function toNewEvent(e: Static<typeof EventIn>): NewEvent {
+  return {
+    type: e.event,
+    data: e.data,
+    organizationId: e.organization_id ?? null,
+    idempotencyKey: e.id ?? null,
+  };
+}
+
+/** Accepts events=a,b, repeated events=, and events[]= alike. */
+export function parseTypeFilter(q: { events?: string[]; 'events[]'?: string[] }): string[] | null {
+  const all = [...(q.events ?? []), ...(q['events[]'] ?? [])]
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  return all.length > 0 ? [...new Set(all)] : null;
+}
+
+function parseTime(value: string | undefined, field: string): Date | null {
+  if (value === undefined) return null;
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime()))
+    throw new HeraldError('bad_request', `${field} must be an ISO 8601 time`, { field });
+  return d;
+}
+
+export const eventRoutes =
+  (deps: EventRouteDeps): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.post(
+      '/events',
+      {
+        bodyLimit: deps.maxEventBytes,
+        schema: {
+          operationId: 'publishEvent',
+          tags: ['events'],
+          summary: 'Publish one event',
+          body: EventIn,
+          response: { 200: EventOut, 201: EventOut, 413: Problem, ...problemResponses },
+        },
+      },
+      async (request, reply) => {
+        const auth = requireAuth(request);
+        const [result] = await deps.publisher.publish(auth.tenantId, [toNewEvent(request.body)]);
+        if (!result) throw new Error('append returned no event');
+        if (result.replayed) reply.header('idempotent-replayed', 'true');
+        return reply.code(result.replayed ? 200 : 201).send(toEventOut(result.event));
+      },
+    );
+
+    app.post(
+      '/events/batch',
+      {
+        bodyLimit: deps.maxBatchBytes,
+        schema: {
+          operationId: 'publishEventBatch',
+          tags: ['events'],
+          summary: 'Publish up to 1,000 events atomically: all are stored or none',
+          body: EventBatchIn,
+          response: { 201: EventBatchOut, 413: Problem, ...problemResponses },
+        },
+      },
+      async (request, reply) => {
+        const auth = requireAuth(request);
+        const appended = await deps.publisher.publish(
+          auth.tenantId,
+          request.body.events.map(toNewEvent),
+          'events.',
+        );
+        return reply
+          .code(201)
+          .send({ object: 'list', data: appended.map((a) => toEventOut(a.event)) });
+      },
+    );
+
+    app.get(
+      '/events',
+      {
+        schema: {
+          operationId: 'listEvents',
+          tags: ['events'],
+          summary: 'List events in strict order, with cursor pagination and optional long polling',
+          querystring: EventListQuery,
+          response: { 200: EventListOut, 410: Problem, ...problemResponses },
+        },
+      },
+      async (request, reply) => {
+        const auth = requireAuth(request);
+        const q = request.query;
+        const query: EventQuery = {
+          tenantId: auth.tenantId,
+          after: q.after ?? null,
+          order: q.order,
+          limit: q.limit,
+          types: parseTypeFilter(q),
+          organizationId: q.organization_id ?? null,
+          rangeStart: parseTime(q.range_start, 'range_start'),
+          rangeEnd: parseTime(q.range_end, 'range_end'),
+        };
+        const abort = new AbortController();
+        const onClose = () => abort.abort();
+        // The response's close (not the request's) tells us the client went away.
+        reply.raw.once('close', onClose);
+        try {
+          const events = await deps.reader.list(query, (q.wait ?? 0) * 1000, abort.signal);
+          return reply.send({
+            object: 'list',
+            data: events.map(toEventOut),
+            list_metadata: { after: events.at(-1)?.id ?? null },
+          });
+        } finally {
+          reply.raw.off('close', onClose);
+        }
+      },
+    );
+  };

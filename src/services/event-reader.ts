@@ -1,0 +1,108 @@
+// Reading the log: resolves cursors to sequences, applies the retention
+// horizon, and waits for commits when asked to (long polling and SSE).
+import type { StoredEvent } from '../domain/event.ts';
+import { parseEventId } from '../domain/ids.ts';
+import { HeraldError } from '../domain/problem.ts';
+import type { EventListParams, Store } from '../store/store.ts';
+import type { StreamHub } from './stream-hub.ts';
+
+export interface EventQuery {
+  tenantId: string;
+  after: string | null;
+  order: 'asc' | 'desc';
+  limit: number;
+  types: string[] | null;
+  organizationId: string | null;
+  rangeStart: Date | null;
+  rangeEnd: Date | null;
+}
+
+export class EventReader {
+  readonly #store: Store;
+  readonly #hub: StreamHub;
+  readonly #horizon: () => Date;
+
+  constructor(store: Store, hub: StreamHub, horizon: () => Date) {
+    this.#store = store;
+    this.#hub = hub;
+    this.#horizon = horizon;
+  }
+
+  /** Maps an event id cursor to its sequence, or explains why it cannot. */
+  async resolveCursor(
+    tenantId: string,
+    after: string | null,
+    field = 'after',
+  ): Promise<number | null> {
+    if (after === null) return null;
+    const parsed = parseEventId(after);
+    if (!parsed) {
+      throw new HeraldError('cursor_invalid', `${field} must be an event id such as event_01J…`, {
+        field,
+      });
+    }
+    const event = await this.#store.eventGetById({ tenantId, id: after });
+    const horizon = this.#horizon();
+    if (parsed.ms < horizon.getTime() || (event && event.createdAt < horizon)) {
+      throw new HeraldError(
+        'cursor_expired',
+        `${field} points to an event older than the retention horizon (${horizon.toISOString()}); events after it may have been removed, so resume from a fresh listing`,
+        { field },
+      );
+    }
+    if (!event) {
+      throw new HeraldError(
+        'cursor_invalid',
+        `${field}: no event with id ${after} exists in this environment`,
+        {
+          field,
+        },
+      );
+    }
+    return event.sequence;
+  }
+
+  #params(q: EventQuery, afterSequence: number | null): EventListParams {
+    const horizon = this.#horizon();
+    return {
+      tenantId: q.tenantId,
+      afterSequence,
+      order: q.order,
+      limit: q.limit,
+      types: q.types,
+      organizationId: q.organizationId,
+      rangeStart: q.rangeStart && q.rangeStart > horizon ? q.rangeStart : horizon,
+      rangeEnd: q.rangeEnd,
+    };
+  }
+
+  listAfterSequence(q: EventQuery, afterSequence: number | null): Promise<StoredEvent[]> {
+    return this.#store.eventList(this.#params(q, afterSequence));
+  }
+
+  /**
+   * Lists one page; when it is empty and waitMs > 0, holds until a matching
+   * event commits or the wait ends. The waiter is registered before the first
+   * query so a commit in between is never missed.
+   */
+  async list(q: EventQuery, waitMs = 0, signal?: AbortSignal): Promise<StoredEvent[]> {
+    const afterSequence = await this.resolveCursor(q.tenantId, q.after);
+    if (waitMs <= 0 || q.order === 'desc') return this.listAfterSequence(q, afterSequence);
+    const waiter = this.#hub.waiter(q.tenantId);
+    try {
+      const deadline = Date.now() + waitMs;
+      for (;;) {
+        const page = await this.listAfterSequence(q, afterSequence);
+        const remaining = deadline - Date.now();
+        if (page.length > 0 || remaining <= 0 || signal?.aborted) return page;
+        await waiter.wait(remaining, signal);
+      }
+    } finally {
+      waiter.close();
+    }
+  }
+
+  waiter(tenantId: string) {
+    return this.#hub.waiter(tenantId);
+  }
+}
