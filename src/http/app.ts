@@ -15,6 +15,7 @@ import { eventRoutes } from './routes/event-routes.ts';
 import { eventStreamRoutes } from './routes/event-stream-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { Problem } from './schemas/common-schemas.ts';
+import { validatorCompiler } from './validator.ts';
 
 export interface AppDeps {
   store: Store;
@@ -32,16 +33,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       ? { logger: deps.logger }
       : { loggerInstance: deps.logger }),
     bodyLimit: deps.maxBatchBytes,
-    // Unknown fields are errors, not silently dropped; "?events=a" becomes ["a"].
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
     // Per-request info lines would dominate the log at ingest rates; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  app.setValidatorCompiler(validatorCompiler());
   registerProblemHandling(app);
   app.addSchema(Problem);
   await app.register(swagger, {
+    // Name shared schemas by their $id (Problem, Event, ...) instead of def-N.
+    refResolver: {
+      buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`),
+    },
     openapi: {
       openapi: '3.1.0',
       info: {
