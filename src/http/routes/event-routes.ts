@@ -126,6 +126,7 @@ export const eventRoutes =
         const onClose = () => abort.abort();
         // The response's close (not the request's) tells us the client went away.
         reply.raw.once('close', onClose);
+        if (reply.raw.destroyed || reply.raw.socket?.destroyed) abort.abort();
         try {
           const events = await deps.reader.list(query, (q.wait ?? 0) * 1000, abort.signal);
           return reply.send({

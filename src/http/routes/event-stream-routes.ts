@@ -75,6 +75,8 @@ export const eventStreamRoutes =
         const raw = reply.raw;
         const abort = new AbortController();
         raw.once('close', () => abort.abort());
+        // The client may have gone while the cursor was being resolved.
+        if (raw.destroyed || raw.socket?.destroyed) abort.abort();
         reply.hijack();
         raw.writeHead(200, {
           'content-type': 'text/event-stream; charset=utf-8',
@@ -83,18 +85,21 @@ export const eventStreamRoutes =
           'x-accel-buffering': 'no',
         });
         raw.write(': connected\nretry: 2000\n\n');
+        // Waits for drain under backpressure, but never for an event that has
+        // already happened: once the client is gone, writes are dropped.
         const write = async (chunk: string) => {
-          if (!raw.write(chunk)) {
-            await new Promise<void>((resolve) => {
-              const done = () => {
-                raw.off('drain', done);
-                raw.off('close', done);
-                resolve();
-              };
-              raw.once('drain', done);
-              raw.once('close', done);
-            });
-          }
+          if (abort.signal.aborted || raw.destroyed) return;
+          if (raw.write(chunk)) return;
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              raw.off('drain', done);
+              abort.signal.removeEventListener('abort', done);
+              resolve();
+            };
+            raw.once('drain', done);
+            abort.signal.addEventListener('abort', done, { once: true });
+            if (abort.signal.aborted) done();
+          });
         };
         try {
           while (!abort.signal.aborted) {
