@@ -3,6 +3,7 @@
 // every method on tenant data takes tenantId, so an unscoped query is hard to write.
 // House rule: a change here comes with a change to the conformance suite.
 import type { NewEvent, StoredEvent } from '../domain/event.ts';
+import type { DeliveryStore } from './delivery-store.ts';
 
 export interface TenantRow {
   id: string;
@@ -66,7 +67,7 @@ export interface MigrationStatus {
   pending: string[];
 }
 
-export interface Store {
+export interface Store extends DeliveryStore {
   readonly dialect: 'sqlite' | 'postgres';
 
   apiKeyCreate(params: ApiKeyCreateParams): Promise<ApiKeyRow>;

@@ -2,9 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { describeDeliveryStore } from './delivery-suite.ts';
 import { describeStore } from './store-suite.ts';
 
-describeStore({
+const sqlite = {
   name: 'sqlite',
   async open() {
     const dir = mkdtempSync(join(tmpdir(), 'herald-conf-'));
@@ -12,4 +13,7 @@ describeStore({
     await store.migrate();
     return store;
   },
-});
+};
+
+describeStore(sqlite);
+describeDeliveryStore(sqlite);

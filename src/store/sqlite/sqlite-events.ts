@@ -109,3 +109,18 @@ export function listEvents(stmt: Stmt, p: EventListParams): StoredEvent[] {
     toStored,
   );
 }
+
+export function listEventsByIds(stmt: Stmt, tenantId: string, ids: string[]): StoredEvent[] {
+  if (ids.length === 0) return [];
+  const rows = stmt(
+    `${SELECT} WHERE tenant_id = ? AND id IN (${ids.map(() => '?').join(', ')}) ORDER BY sequence`,
+  ).all(tenantId, ...ids) as unknown as EventDbRow[];
+  return rows.map(toStored);
+}
+
+export function eventHead(stmt: Stmt, tenantId: string): number {
+  const r = stmt('SELECT last_sequence FROM streams WHERE tenant_id = ?').get(tenantId) as
+    | { last_sequence: number }
+    | undefined;
+  return r?.last_sequence ?? 0;
+}

@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
+import type { DeliveryStore } from '../delivery-store.ts';
 import { assertNotNewer, type MigrationFile, readMigrationFiles } from '../migration-files.ts';
 import type {
   ApiKeyCreateParams,
@@ -21,6 +22,7 @@ import type {
   Store,
   TenantRow,
 } from '../store.ts';
+import { sqliteDeliveryStore } from './sqlite-delivery-store.ts';
 import { translateSqliteError } from './sqlite-errors.ts';
 import { appendEvents, getEventById, listEvents } from './sqlite-events.ts';
 
@@ -304,4 +306,38 @@ export class SqliteStore implements Store {
       | undefined;
     return r ? { id: r.id, name: r.name, createdAt: new Date(r.created_at) } : null;
   }
+
+  // ---- Push delivery (DeliveryStore), implemented in sqlite-delivery-store.ts.
+  readonly #delivery: DeliveryStore = sqliteDeliveryStore({
+    stmt: (sql) => this.#stmt(sql),
+    tx: (fn) => this.#tx(fn),
+    run: (fn) => this.#run(fn),
+  });
+  endpointCreate: DeliveryStore['endpointCreate'] = (p) => this.#delivery.endpointCreate(p);
+  endpointDelete: DeliveryStore['endpointDelete'] = (p) => this.#delivery.endpointDelete(p);
+  endpointGet: DeliveryStore['endpointGet'] = (p) => this.#delivery.endpointGet(p);
+  endpointList: DeliveryStore['endpointList'] = (p) => this.#delivery.endpointList(p);
+  endpointListActive: DeliveryStore['endpointListActive'] = (p) =>
+    this.#delivery.endpointListActive(p);
+  endpointUpdate: DeliveryStore['endpointUpdate'] = (p) => this.#delivery.endpointUpdate(p);
+  endpointSetActive: DeliveryStore['endpointSetActive'] = (p) =>
+    this.#delivery.endpointSetActive(p);
+  endpointSetSecrets: DeliveryStore['endpointSetSecrets'] = (p) =>
+    this.#delivery.endpointSetSecrets(p);
+  endpointDispatch: DeliveryStore['endpointDispatch'] = (p) => this.#delivery.endpointDispatch(p);
+  deliveryInsert: DeliveryStore['deliveryInsert'] = (p) => this.#delivery.deliveryInsert(p);
+  deliveryGet: DeliveryStore['deliveryGet'] = (p) => this.#delivery.deliveryGet(p);
+  deliveryList: DeliveryStore['deliveryList'] = (p) => this.#delivery.deliveryList(p);
+  deliveryCountOpen: DeliveryStore['deliveryCountOpen'] = (p) =>
+    this.#delivery.deliveryCountOpen(p);
+  deliveryClaim: DeliveryStore['deliveryClaim'] = (p) => this.#delivery.deliveryClaim(p);
+  deliveryComplete: DeliveryStore['deliveryComplete'] = (p) => this.#delivery.deliveryComplete(p);
+  deliveryRetry: DeliveryStore['deliveryRetry'] = (p) => this.#delivery.deliveryRetry(p);
+  deliveryRetryFailed: DeliveryStore['deliveryRetryFailed'] = (p) =>
+    this.#delivery.deliveryRetryFailed(p);
+  deliveryNextDueAt: DeliveryStore['deliveryNextDueAt'] = () => this.#delivery.deliveryNextDueAt();
+  attemptList: DeliveryStore['attemptList'] = (p) => this.#delivery.attemptList(p);
+  attemptStats: DeliveryStore['attemptStats'] = (p) => this.#delivery.attemptStats(p);
+  eventListByIds: DeliveryStore['eventListByIds'] = (p) => this.#delivery.eventListByIds(p);
+  eventHead: DeliveryStore['eventHead'] = (p) => this.#delivery.eventHead(p);
 }
