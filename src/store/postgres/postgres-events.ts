@@ -11,7 +11,7 @@ import { DAY_MS, type EventPartitions } from './postgres-partitions.ts';
 
 type Queryable = Pick<PoolClient, 'query'>;
 
-interface EventDbRow {
+export interface EventDbRow {
   tenant_id: string;
   sequence: string;
   id: string;
@@ -21,9 +21,9 @@ interface EventDbRow {
   created_at: Date;
 }
 
-const COLUMNS = 'tenant_id, sequence, id, type, organization_id, data, created_at';
+export const COLUMNS = 'tenant_id, sequence, id, type, organization_id, data, created_at';
 
-function toStored(r: EventDbRow): StoredEvent {
+export function toStored(r: EventDbRow): StoredEvent {
   return {
     id: r.id,
     tenantId: r.tenant_id,

@@ -5,6 +5,8 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'pg';
+import { newId } from '../../domain/ids.ts';
+import type { DeliveryStore } from '../delivery-store.ts';
 import { readMigrationFiles } from '../migration-files.ts';
 import type {
   ApiKeyCreateParams,
@@ -19,8 +21,31 @@ import type {
   TenantRow,
 } from '../store.ts';
 import { TenantAppendQueue } from './postgres-append-queue.ts';
-import { assertSchemaName, connectionConfig } from './postgres-db.ts';
+import { attemptStats, listAttempts } from './postgres-attempts.ts';
+import { assertSchemaName, connectionConfig, withTransaction } from './postgres-db.ts';
+import {
+  countOpenDeliveries,
+  dispatchEndpoint,
+  getDelivery,
+  insertDeliveries,
+  listDeliveries,
+  retryDelivery,
+  retryFailedDeliveries,
+} from './postgres-deliveries.ts';
+import { claimDeliveries, nextDueAt } from './postgres-delivery-claims.ts';
+import { completeDelivery } from './postgres-delivery-outcomes.ts';
+import {
+  deleteEndpoint,
+  getEndpoint,
+  insertEndpoint,
+  listActiveEndpoints,
+  listEndpoints,
+  setEndpointActive,
+  setEndpointSecrets,
+  updateEndpointConfig,
+} from './postgres-endpoints.ts';
 import { translatePostgresError } from './postgres-errors.ts';
+import { eventHead, listEventsByIds } from './postgres-event-lookups.ts';
 import { appendGroup, getEventById, listEvents, prepareAppend } from './postgres-events.ts';
 import { CommitNotifier, publishCommit } from './postgres-listener.ts';
 import { appliedVersions, runMigrations, statusOf } from './postgres-migrations.ts';
@@ -38,6 +63,8 @@ export interface PostgresStoreOptions {
   poolMax?: number;
   /** Clock in epoch milliseconds; tests inject one to act on other days. */
   now?: () => number;
+  /** Errors of idle pooled connections (e.g. the server went away); they never throw. */
+  onPoolError?: (err: Error) => void;
 }
 
 interface KeyDbRow {
@@ -68,6 +95,9 @@ const KEY_SELECT =
   'SELECT k.id, k.tenant_id, t.name AS tenant_name, k.name, k.hint, k.admin, k.created_at, k.revoked_at' +
   ' FROM api_keys k JOIN tenants t ON t.id = k.tenant_id';
 
+/** The params object of a DeliveryStore method. */
+type P<K extends keyof DeliveryStore> = Parameters<DeliveryStore[K]>[0];
+
 function randomId(prefix: string): string {
   return `${prefix}_${crypto.randomUUID().replaceAll('-', '')}`;
 }
@@ -94,7 +124,8 @@ export class PostgresStore implements Store {
     });
     // An idle pooled connection that dies is removed by the pool; without a
     // listener its 'error' event would crash the process.
-    this.#pool.on('error', () => {});
+    const onPoolError = opts.onPoolError ?? (() => {});
+    this.#pool.on('error', (err) => onPoolError(err));
     this.#partitions = new EventPartitions(this.#pool);
     // The schema in the listener's application_name tells deployments apart in pg_stat_activity.
     const listenerName = `herald-listener${this.#schema === null ? '' : `:${this.#schema}`}`;
@@ -254,5 +285,101 @@ export class PostgresStore implements Store {
     );
     const row = r.rows[0];
     return row ? { id: row.id, name: row.name, createdAt: row.created_at } : null;
+  }
+
+  // ---- Push delivery (DeliveryStore); the logic lives in postgres-endpoints,
+  // postgres-deliveries, postgres-delivery-claims, postgres-delivery-outcomes
+  // and postgres-attempts.
+
+  endpointCreate(p: P<'endpointCreate'>) {
+    const row = { ...p, id: newId('ep'), cursor: p.dispatchCursor };
+    return this.#run(() => insertEndpoint(this.#pool, row, new Date(this.#now())));
+  }
+
+  endpointDelete(p: P<'endpointDelete'>) {
+    return this.#run(() => withTransaction(this.#pool, (c) => deleteEndpoint(c, p.tenantId, p.id)));
+  }
+
+  endpointGet(p: P<'endpointGet'>) {
+    return this.#run(() => getEndpoint(this.#pool, p.tenantId, p.id));
+  }
+
+  endpointList(p: P<'endpointList'>) {
+    return this.#run(() => listEndpoints(this.#pool, p));
+  }
+
+  endpointListActive(p: P<'endpointListActive'>) {
+    return this.#run(() => listActiveEndpoints(this.#pool, p.tenantId));
+  }
+
+  endpointUpdate(p: P<'endpointUpdate'>) {
+    const now = new Date(this.#now());
+    return this.#run(() => withTransaction(this.#pool, (c) => updateEndpointConfig(c, p, now)));
+  }
+
+  endpointSetActive(p: P<'endpointSetActive'>) {
+    return this.#run(() => setEndpointActive(this.#pool, p, p.now));
+  }
+
+  endpointSetSecrets(p: P<'endpointSetSecrets'>) {
+    return this.#run(() => setEndpointSecrets(this.#pool, p, new Date(this.#now())));
+  }
+
+  endpointDispatch(p: P<'endpointDispatch'>) {
+    return this.#run(() => dispatchEndpoint(this.#pool, p, p.now));
+  }
+
+  deliveryInsert(p: P<'deliveryInsert'>) {
+    return this.#run(() =>
+      insertDeliveries(this.#pool, p.tenantId, p.endpointId, p.deliveries, p.now),
+    );
+  }
+
+  deliveryGet(p: P<'deliveryGet'>) {
+    return this.#run(() => getDelivery(this.#pool, p.tenantId, p.id));
+  }
+
+  deliveryList(p: P<'deliveryList'>) {
+    return this.#run(() => listDeliveries(this.#pool, p));
+  }
+
+  deliveryCountOpen(p: P<'deliveryCountOpen'>) {
+    return this.#run(() => countOpenDeliveries(this.#pool, p.tenantId, p.endpointId));
+  }
+
+  deliveryClaim(p: P<'deliveryClaim'>) {
+    return this.#run(() => claimDeliveries(this.#pool, p));
+  }
+
+  deliveryComplete(p: P<'deliveryComplete'>) {
+    return this.#run(() => completeDelivery(this.#pool, p));
+  }
+
+  deliveryRetry(p: P<'deliveryRetry'>) {
+    return this.#run(() => retryDelivery(this.#pool, p, p.now));
+  }
+
+  deliveryRetryFailed(p: P<'deliveryRetryFailed'>) {
+    return this.#run(() => retryFailedDeliveries(this.#pool, p, p.now));
+  }
+
+  deliveryNextDueAt() {
+    return this.#run(() => nextDueAt(this.#pool));
+  }
+
+  attemptList(p: P<'attemptList'>) {
+    return this.#run(() => listAttempts(this.#pool, p.tenantId, p.deliveryId));
+  }
+
+  attemptStats(p: P<'attemptStats'>) {
+    return this.#run(() => attemptStats(this.#pool, p));
+  }
+
+  eventListByIds(p: P<'eventListByIds'>) {
+    return this.#run(() => listEventsByIds(this.#pool, p.tenantId, p.ids));
+  }
+
+  eventHead(p: P<'eventHead'>) {
+    return this.#run(() => eventHead(this.#pool, p.tenantId));
   }
 }
