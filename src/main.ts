@@ -4,19 +4,34 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { type Config, sqlitePath } from './config/config.ts';
 import { buildApp } from './http/app.ts';
+import type { DeliveryRuntime } from './services/delivery/delivery-runtime.ts';
+import { createDelivery } from './services/delivery/delivery-runtime.ts';
+import { EndpointService } from './services/delivery/endpoints.ts';
 import { EventReader } from './services/event-reader.ts';
 import { Publisher } from './services/publisher.ts';
 import { RetentionJob } from './services/retention.ts';
 import { StreamHub } from './services/stream-hub.ts';
+import { PostgresStore } from './store/postgres/postgres-store.ts';
 import { SqliteStore } from './store/sqlite/sqlite-store.ts';
 import type { Store } from './store/store.ts';
 
-export type StoreConfig = Pick<Config, 'dataDir' | 'databaseUrl' | 'sqliteSynchronous'>;
+export type StoreConfig = Pick<
+  Config,
+  'dataDir' | 'databaseUrl' | 'databaseSchema' | 'databasePoolMax' | 'sqliteSynchronous'
+>;
 
-/** Opens the configured store without migrating it. */
-export async function openStore(cfg: StoreConfig): Promise<Store> {
+/** Opens the configured store without migrating it; `onPoolError` hears lost PostgreSQL connections. */
+export async function openStore(
+  cfg: StoreConfig,
+  onPoolError?: (err: Error) => void,
+): Promise<Store> {
   if (cfg.databaseUrl) {
-    throw new Error('PostgreSQL support is not available in this build yet');
+    return new PostgresStore({
+      connectionString: cfg.databaseUrl,
+      ...(cfg.databaseSchema ? { schema: cfg.databaseSchema } : {}),
+      poolMax: cfg.databasePoolMax,
+      ...(onPoolError ? { onPoolError } : {}),
+    });
   }
   return new SqliteStore({ path: sqlitePath(cfg), synchronous: cfg.sqliteSynchronous });
 }
@@ -31,7 +46,14 @@ export interface RunningHerald {
   url: string;
   retention: RetentionJob;
   hub: StreamHub;
+  /** Null in the api role, which runs no delivery worker. */
+  delivery: DeliveryRuntime | null;
   close(): Promise<void>;
+}
+
+/** Without a password, so the URL can be shown in an error line. */
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }
 
 /** Starts the API on the configured store, or on `givenStore` (tests pass an isolated one). */
@@ -40,13 +62,33 @@ export async function startHerald(
   logger: Logger | false = createLogger(cfg),
   givenStore?: Store,
 ): Promise<RunningHerald> {
-  const store = givenStore ?? (await openStore(cfg));
+  const onPoolError = (err: Error) => {
+    if (logger) logger.warn({ err }, 'database connection lost');
+  };
+  const store = givenStore ?? (await openStore(cfg, onPoolError));
   try {
     await store.migrate();
   } catch (err) {
     await store.close();
-    throw err;
+    if (givenStore || !cfg.databaseUrl) throw err;
+    // One line that names the database and the reason (refused, auth, unknown database...).
+    const reason = ((err as Error).message || String(err)).replaceAll(/\s+/g, ' ');
+    throw new Error(`cannot use PostgreSQL at ${redactUrl(cfg.databaseUrl)}: ${reason}`, {
+      cause: err,
+    });
   }
+  const runsApi = cfg.role !== 'worker';
+  const runsWorker = cfg.role !== 'api';
+  // Plain list reads may come from a replica; it is never migrated or written.
+  const replica =
+    cfg.readDatabaseUrl === null
+      ? null
+      : new PostgresStore({
+          connectionString: cfg.readDatabaseUrl,
+          ...(cfg.databaseSchema ? { schema: cfg.databaseSchema } : {}),
+          poolMax: cfg.databasePoolMax,
+          onPoolError,
+        });
   const hub = new StreamHub(store);
   const retention = new RetentionJob(store, {
     retentionMs: cfg.retentionMs,
@@ -55,20 +97,36 @@ export async function startHerald(
       if (logger) logger.error({ err }, 'retention run failed');
     },
   });
+  const delivery = runsWorker
+    ? createDelivery(store, {
+        allowPrivate: cfg.allowPrivateEndpoints,
+        concurrency: cfg.deliveryConcurrency,
+        notifySummaryIntervalMs: cfg.notifySummaryIntervalMs,
+        onError: (err) => {
+          if (logger) logger.error({ err }, 'delivery error');
+        },
+      })
+    : null;
   const app = await buildApp({
     store,
     publisher: new Publisher(store, { maxEventBytes: cfg.maxEventBytes }),
-    reader: new EventReader(store, hub, () => retention.horizon()),
+    reader: new EventReader(store, hub, () => retention.horizon(), replica ?? store),
     maxEventBytes: cfg.maxEventBytes,
     maxBatchBytes: cfg.maxBatchBytes,
     sseHeartbeatMs: cfg.sseHeartbeatMs,
     logger: logger === false ? false : logger,
+    // api role: workers elsewhere find new work through commit notifications and their polls.
+    endpoints:
+      delivery?.endpoints ??
+      new EndpointService(store, { allowPrivate: cfg.allowPrivateEndpoints, wake: () => {} }),
+    healthOnly: !runsApi,
   });
   await app.listen({ host: cfg.host, port: cfg.port });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : cfg.port;
   const host = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
-  retention.start();
+  if (runsWorker) retention.start();
+  delivery?.start();
   let closed = false;
   return {
     app,
@@ -76,12 +134,16 @@ export async function startHerald(
     url: `http://${host}:${port}`,
     retention,
     hub,
+    delivery,
     async close() {
       if (closed) return;
       closed = true;
       await retention.stop();
       await app.close();
+      // In-flight sends get a short grace; any cut off keep their lease and are resent later.
+      await delivery?.stop(2_000);
       hub.close();
+      await replica?.close();
       await store.close();
     },
   };

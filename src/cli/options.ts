@@ -8,10 +8,9 @@ export function addStoreOptions(cmd: Command): Command {
       '--data <dir>',
       'data folder of the embedded SQLite database (env HERALD_DATA_DIR, default ./.herald)',
     )
-    .option(
-      '--database <url>',
-      'PostgreSQL connection string (env DATABASE_URL); overrides --data',
-    );
+    .option('--database <url>', 'PostgreSQL connection string (env DATABASE_URL); overrides --data')
+    .option('--database-schema <name>', 'PostgreSQL schema (env HERALD_DATABASE_SCHEMA)')
+    .option('--database-pool-max <n>', 'PostgreSQL connections per process (default 10)');
 }
 
 const FLAG_TO_KEY: Record<string, keyof Config> = {
@@ -19,6 +18,8 @@ const FLAG_TO_KEY: Record<string, keyof Config> = {
   port: 'port',
   data: 'dataDir',
   database: 'databaseUrl',
+  databaseSchema: 'databaseSchema',
+  databasePoolMax: 'databasePoolMax',
   retention: 'retentionMs',
   retentionInterval: 'retentionIntervalMs',
   maxEventBytes: 'maxEventBytes',
@@ -26,6 +27,11 @@ const FLAG_TO_KEY: Record<string, keyof Config> = {
   sseHeartbeat: 'sseHeartbeatMs',
   sqliteSynchronous: 'sqliteSynchronous',
   logLevel: 'logLevel',
+  allowPrivateEndpoints: 'allowPrivateEndpoints',
+  deliveryConcurrency: 'deliveryConcurrency',
+  notifySummaryInterval: 'notifySummaryIntervalMs',
+  role: 'role',
+  readDatabase: 'readDatabaseUrl',
 };
 
 /** Loads the configuration from commander's parsed options and the environment. */

@@ -13,7 +13,18 @@ export function serveCommand(): Command {
     .option('--max-batch-bytes <n>', 'largest accepted batch body in bytes (default 16777216)')
     .option('--sse-heartbeat <duration>', 'SSE heartbeat interval (default 15s)')
     .option('--sqlite-synchronous <mode>', 'FULL (default) or NORMAL')
-    .option('--log-level <level>', 'fatal, error, warn, info (default), debug, trace or silent');
+    .option('--log-level <level>', 'fatal, error, warn, info (default), debug, trace or silent')
+    .option(
+      '--allow-private-endpoints',
+      'allow http and private/loopback webhook URLs (env HERALD_ALLOW_PRIVATE_ENDPOINTS=true)',
+    )
+    .option('--delivery-concurrency <n>', 'most webhook requests in flight at once (default 100)')
+    .option('--notify-summary-interval <duration>', 'period of success summaries (default 1h)')
+    .option('--role <role>', 'api, worker or all (env HERALD_ROLE, default all)')
+    .option(
+      '--read-database <url>',
+      'PostgreSQL read replica for event list reads (env HERALD_READ_DATABASE_URL)',
+    );
   addStoreOptions(cmd);
   cmd.action(async (opts) => {
     const cfg = configFromOptions(opts);

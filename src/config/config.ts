@@ -9,6 +9,10 @@ export interface Config {
   dataDir: string;
   /** PostgreSQL connection string; when set, the PostgreSQL store is used instead of SQLite. */
   databaseUrl: string | null;
+  /** PostgreSQL schema holding Herald's tables; null means the server's search_path. */
+  databaseSchema: string | null;
+  /** PostgreSQL connections per process (the LISTEN connection comes on top). */
+  databasePoolMax: number;
   retentionMs: number;
   retentionIntervalMs: number;
   maxEventBytes: number;
@@ -16,9 +20,19 @@ export interface Config {
   sseHeartbeatMs: number;
   sqliteSynchronous: 'FULL' | 'NORMAL';
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Permits http and private/loopback webhook endpoints (lifts the SSRF guard). */
+  allowPrivateEndpoints: boolean;
+  /** Most webhook requests in flight at once, across all endpoints. */
+  deliveryConcurrency: number;
+  /** Period of notify_success summaries. */
+  notifySummaryIntervalMs: number;
+  /** What this process runs: the HTTP API, the delivery worker (and retention), or both. */
+  role: 'api' | 'worker' | 'all';
+  /** PostgreSQL read replica for Events API list reads; null reads from the primary. */
+  readDatabaseUrl: string | null;
 }
 
-type Kind = 'string' | 'port' | 'duration' | 'bytes' | 'enum';
+type Kind = 'string' | 'port' | 'duration' | 'bytes' | 'enum' | 'boolean' | 'count';
 
 interface KeySpec {
   flag: string;
@@ -58,6 +72,20 @@ export const CONFIG_KEYS: Record<keyof Config, KeySpec> = {
     kind: 'string',
     default: null,
     doc: 'PostgreSQL connection string; when set, PostgreSQL is used instead of SQLite.',
+  },
+  databaseSchema: {
+    flag: '--database-schema',
+    env: ['HERALD_DATABASE_SCHEMA'],
+    kind: 'string',
+    default: null,
+    doc: "PostgreSQL schema for Herald's tables (created by migrate when missing); default: the server's search_path.",
+  },
+  databasePoolMax: {
+    flag: '--database-pool-max',
+    env: ['HERALD_DATABASE_POOL_MAX'],
+    kind: 'count',
+    default: '10',
+    doc: 'PostgreSQL connections per process; the LISTEN connection comes on top.',
   },
   retentionMs: {
     flag: '--retention',
@@ -110,6 +138,42 @@ export const CONFIG_KEYS: Record<keyof Config, KeySpec> = {
     default: 'info',
     doc: 'Minimum level of log lines written to stderr.',
   },
+  allowPrivateEndpoints: {
+    flag: '--allow-private-endpoints',
+    env: ['HERALD_ALLOW_PRIVATE_ENDPOINTS'],
+    kind: 'boolean',
+    default: 'false',
+    doc: 'Allow webhook endpoints on plain http and on private, loopback or reserved addresses (disables the SSRF guard).',
+  },
+  deliveryConcurrency: {
+    flag: '--delivery-concurrency',
+    env: ['HERALD_DELIVERY_CONCURRENCY'],
+    kind: 'count',
+    default: '100',
+    doc: 'Most webhook requests in flight at once, across all endpoints.',
+  },
+  notifySummaryIntervalMs: {
+    flag: '--notify-summary-interval',
+    env: ['HERALD_NOTIFY_SUMMARY_INTERVAL'],
+    kind: 'duration',
+    default: '1h',
+    doc: 'How often endpoints with notify_success get a summary of successful deliveries.',
+  },
+  role: {
+    flag: '--role',
+    env: ['HERALD_ROLE'],
+    kind: 'enum',
+    values: ['api', 'worker', 'all'],
+    default: 'all',
+    doc: 'What this process runs: api (the HTTP API only), worker (webhook delivery, fan-out and retention; only /healthz on the port) or all.',
+  },
+  readDatabaseUrl: {
+    flag: '--read-database',
+    env: ['HERALD_READ_DATABASE_URL'],
+    kind: 'string',
+    default: null,
+    doc: 'PostgreSQL read replica for Events API list reads (GET /events without waiting); needs --database.',
+  },
 };
 
 export class ConfigError extends Error {
@@ -143,6 +207,16 @@ function convert(
       return Number.isInteger(n) && n > 0
         ? { value: n }
         : bad('must be a positive integer number of bytes');
+    }
+    case 'boolean':
+      if (raw === 'true' || raw === '1') return { value: true };
+      if (raw === 'false' || raw === '0') return { value: false };
+      return bad('must be true or false');
+    case 'count': {
+      const n = Number(raw);
+      return Number.isInteger(n) && n >= 1 && n <= 10_000
+        ? { value: n }
+        : bad('must be an integer from 1 to 10000');
     }
     case 'enum':
       return spec.values?.includes(raw)
@@ -188,6 +262,22 @@ export function loadConfig(
     throw new ConfigError(
       'invalid configuration: --database must be a postgres:// or postgresql:// URL',
     );
+  }
+  if (cfg.role !== 'all' && cfg.databaseUrl === null) {
+    // On SQLite commit wake-ups are in-process: one process must do everything.
+    throw new ConfigError(
+      `invalid configuration: --role ${cfg.role} needs --database (PostgreSQL); on SQLite run --role all`,
+    );
+  }
+  if (cfg.readDatabaseUrl !== null) {
+    if (cfg.databaseUrl === null) {
+      throw new ConfigError('invalid configuration: --read-database needs --database');
+    }
+    if (!/^postgres(ql)?:\/\//.test(cfg.readDatabaseUrl)) {
+      throw new ConfigError(
+        'invalid configuration: --read-database must be a postgres:// or postgresql:// URL',
+      );
+    }
   }
   cfg.dataDir = isAbsolute(cfg.dataDir) ? cfg.dataDir : resolve(cwd, cfg.dataDir);
   return Object.freeze(cfg);

@@ -4,6 +4,7 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import { EndpointService } from '../services/delivery/endpoints.ts';
 import type { EventReader } from '../services/event-reader.ts';
 import type { Publisher } from '../services/publisher.ts';
 import type { Store } from '../store/store.ts';
@@ -11,6 +12,8 @@ import { HERALD_VERSION } from '../version.ts';
 import { authenticate } from './auth.ts';
 import { registerProblemHandling } from './problem.ts';
 import { apiKeyRoutes } from './routes/api-key-routes.ts';
+import { deliveryRoutes } from './routes/delivery-routes.ts';
+import { endpointRoutes } from './routes/endpoint-routes.ts';
 import { eventRoutes } from './routes/event-routes.ts';
 import { eventStreamRoutes } from './routes/event-stream-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
@@ -25,6 +28,10 @@ export interface AppDeps {
   maxBatchBytes: number;
   sseHeartbeatMs: number;
   logger: FastifyServerOptions['loggerInstance'] | boolean;
+  /** Push delivery management; without it (OpenAPI generation) a detached one is used. */
+  endpoints?: EndpointService;
+  /** Only GET /healthz (the worker role: a probe target, no API). */
+  healthOnly?: boolean;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -59,8 +66,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
 
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(healthRoutes(deps.store, HERALD_VERSION));
+  if (deps.healthOnly) return app;
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(async (authed) => {
     authed.decorateRequest('auth', null);
@@ -77,6 +85,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       eventStreamRoutes({ reader: deps.reader, heartbeatMs: deps.sseHeartbeatMs }),
     );
     await authed.register(apiKeyRoutes(deps.store));
+    const endpoints =
+      deps.endpoints ?? new EndpointService(deps.store, { allowPrivate: false, wake: () => {} });
+    await authed.register(endpointRoutes({ store: deps.store, endpoints }));
+    await authed.register(deliveryRoutes({ store: deps.store, endpoints }));
   });
   return app;
 }

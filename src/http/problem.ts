@@ -3,6 +3,7 @@
 // answered with a bare 500.
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { HeraldError, PROBLEMS, type ProblemCode, problemType } from '../domain/problem.ts';
+import { RetryableStoreError } from '../store/errors.ts';
 
 interface AjvError {
   instancePath: string;
@@ -71,6 +72,19 @@ export function registerProblemHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const herald = toHeraldError(err);
     if (herald) return sendProblem(reply, herald);
+    if (err instanceof RetryableStoreError) {
+      // A transient store condition (lock timeout, lost connection): nothing was
+      // stored, and the client may retry (with its idempotency key).
+      request.log.warn({ err }, 'store temporarily unavailable');
+      reply.header('retry-after', '1');
+      return sendProblem(
+        reply,
+        new HeraldError(
+          'service_unavailable',
+          'the store is temporarily unavailable; retry shortly',
+        ),
+      );
+    }
     request.log.error({ err }, 'unhandled error');
     return sendProblem(
       reply,

@@ -21,11 +21,25 @@ export class EventReader {
   readonly #store: Store;
   readonly #hub: StreamHub;
   readonly #horizon: () => Date;
+  readonly #replica: Pick<Store, 'eventList'>;
 
-  constructor(store: Store, hub: StreamHub, horizon: () => Date) {
+  /**
+   * `replica` (a read replica) serves plain list reads. It sees a committed
+   * prefix of each tenant's log, possibly an older one: a page may end early
+   * or be empty, never skip or reorder. Cursors are resolved on the primary
+   * (a client may hold an id the replica has not replayed yet), and waiting
+   * reads (long polling, SSE) stay on the primary, whose commits wake them.
+   */
+  constructor(
+    store: Store,
+    hub: StreamHub,
+    horizon: () => Date,
+    replica: Pick<Store, 'eventList'> = store,
+  ) {
     this.#store = store;
     this.#hub = hub;
     this.#horizon = horizon;
+    this.#replica = replica;
   }
 
   /** Maps an event id cursor to its sequence, or explains why it cannot. */
@@ -87,7 +101,9 @@ export class EventReader {
    */
   async list(q: EventQuery, waitMs = 0, signal?: AbortSignal): Promise<StoredEvent[]> {
     const afterSequence = await this.resolveCursor(q.tenantId, q.after);
-    if (waitMs <= 0 || q.order === 'desc') return this.listAfterSequence(q, afterSequence);
+    if (waitMs <= 0 || q.order === 'desc') {
+      return this.#replica.eventList(this.#params(q, afterSequence));
+    }
     const waiter = this.#hub.waiter(q.tenantId);
     try {
       const deadline = Date.now() + waitMs;

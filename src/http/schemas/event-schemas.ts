@@ -102,7 +102,7 @@ export const EventListQuery = Type.Object(
         minimum: 0,
         maximum: 60,
         description:
-          'Long polling: seconds to hold the request open until a matching event commits.',
+          'Long polling: seconds to hold the request open until a matching event commits (ignored with order=desc).',
       }),
     ),
   },

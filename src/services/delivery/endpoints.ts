@@ -1,0 +1,220 @@
+// The operator's view of push delivery: endpoint lifecycle, secrets, manual
+// retries, replays and test events. Used by the HTTP routes; every method is
+// scoped to one tenant, and a missing id is a 404 naming it.
+import { toEventOut } from '../../domain/event.ts';
+import { compileEventFilter } from '../../domain/event-filter.ts';
+import { newEventId } from '../../domain/ids.ts';
+import { HeraldError } from '../../domain/problem.ts';
+import { generateSecret } from '../../domain/signature.ts';
+import type { DeliveryRow, EndpointRow, NewDelivery } from '../../store/delivery-store.ts';
+import type { Store } from '../../store/store.ts';
+import { assertValidSecret, buildEndpointConfig, type EndpointInput } from './endpoint-config.ts';
+
+export const DEFAULT_ROTATION_GRACE_MS = 24 * 60 * 60 * 1000;
+/** A replay creates at most this many deliveries; ask again with a later `since` for more. */
+export const MAX_REPLAY_EVENTS = 10_000;
+export const TEST_EVENT_TYPE = 'herald.test';
+
+export interface EndpointServiceOptions {
+  allowPrivate: boolean;
+  /** Tells the worker (and dispatcher) that there is new work. */
+  wake: () => void;
+}
+
+export class EndpointService {
+  readonly #store: Store;
+  readonly #opts: EndpointServiceOptions;
+
+  constructor(store: Store, opts: EndpointServiceOptions) {
+    this.#store = store;
+    this.#opts = opts;
+  }
+
+  async create(tenantId: string, input: EndpointInput & { secret?: string }): Promise<EndpointRow> {
+    const config = buildEndpointConfig(input, null, this.#opts);
+    if (input.secret !== undefined) assertValidSecret(input.secret);
+    // A new endpoint receives events published from now on.
+    const head = await this.#store.eventHead({ tenantId });
+    const row = await this.#store.endpointCreate({
+      tenantId,
+      config,
+      secret: input.secret ?? generateSecret(),
+      dispatchCursor: head,
+    });
+    this.#opts.wake();
+    return row;
+  }
+
+  async get(tenantId: string, id: string): Promise<EndpointRow> {
+    const row = await this.#store.endpointGet({ tenantId, id });
+    if (!row) throw new HeraldError('not_found', `no endpoint with id ${id}`, { field: 'id' });
+    return row;
+  }
+
+  list(tenantId: string, after: string | null, limit: number): Promise<EndpointRow[]> {
+    return this.#store.endpointList({ tenantId, after, limit });
+  }
+
+  async update(tenantId: string, id: string, input: EndpointInput): Promise<EndpointRow> {
+    const current = await this.get(tenantId, id);
+    const config = buildEndpointConfig(input, current, this.#opts);
+    const row = await this.#store.endpointUpdate({ tenantId, id, config });
+    if (!row) throw new HeraldError('not_found', `no endpoint with id ${id}`, { field: 'id' });
+    this.#opts.wake();
+    return row;
+  }
+
+  async delete(tenantId: string, id: string): Promise<void> {
+    if (!(await this.#store.endpointDelete({ tenantId, id }))) {
+      throw new HeraldError('not_found', `no endpoint with id ${id}`, { field: 'id' });
+    }
+  }
+
+  async setActive(tenantId: string, id: string, active: boolean): Promise<EndpointRow> {
+    const row = await this.#store.endpointSetActive({
+      tenantId,
+      id,
+      active,
+      reason: active ? null : 'manual',
+      now: new Date(),
+    });
+    if (!row) throw new HeraldError('not_found', `no endpoint with id ${id}`, { field: 'id' });
+    // Enabling resumes from the cursor, so events accumulated meanwhile go out.
+    if (active) this.#opts.wake();
+    return row;
+  }
+
+  /** The new secret signs from now on; the previous one keeps signing for `graceMs`. */
+  async rotateSecret(
+    tenantId: string,
+    id: string,
+    opts: { secret?: string; graceMs?: number },
+  ): Promise<EndpointRow> {
+    const row = await this.get(tenantId, id);
+    if (opts.secret !== undefined) assertValidSecret(opts.secret);
+    const now = Date.now();
+    const expiresAt = new Date(now + (opts.graceMs ?? DEFAULT_ROTATION_GRACE_MS));
+    const kept = row.secrets
+      .filter((s) => s.expiresAt === null || s.expiresAt.getTime() > now)
+      .map((s) => ({ secret: s.secret, expiresAt: s.expiresAt ?? expiresAt }));
+    const secrets = [{ secret: opts.secret ?? generateSecret(), expiresAt: null }, ...kept];
+    return (await this.#store.endpointSetSecrets({ tenantId, id, secrets })) ?? row;
+  }
+
+  async delivery(tenantId: string, id: string): Promise<DeliveryRow> {
+    const row = await this.#store.deliveryGet({ tenantId, id });
+    if (!row) throw new HeraldError('not_found', `no delivery with id ${id}`, { field: 'id' });
+    return row;
+  }
+
+  async retryDelivery(tenantId: string, id: string): Promise<DeliveryRow> {
+    const before = await this.delivery(tenantId, id);
+    if (!['failed', 'cancelled', 'succeeded'].includes(before.status)) {
+      throw new HeraldError(
+        'conflict',
+        `delivery ${id} is ${before.status}; only a finished delivery can be retried`,
+        { field: 'id' },
+      );
+    }
+    const row = await this.#store.deliveryRetry({ tenantId, id, now: new Date() });
+    this.#opts.wake();
+    return row ?? before;
+  }
+
+  /**
+   * Sends again: with status 'failed', requeues the failed deliveries created
+   * in the range; otherwise creates new deliveries for the endpoint's events
+   * published in the range (at most MAX_REPLAY_EVENTS).
+   */
+  async replay(
+    tenantId: string,
+    id: string,
+    p: { since: Date; until: Date | null; status: 'failed' | null },
+  ): Promise<{ deliveries: number; events: number }> {
+    const ep = await this.get(tenantId, id);
+    const now = new Date();
+    if (p.status === 'failed') {
+      const n = await this.#store.deliveryRetryFailed({
+        tenantId,
+        endpointId: id,
+        since: p.since,
+        until: p.until,
+        now,
+      });
+      this.#opts.wake();
+      return { deliveries: n, events: 0 };
+    }
+    const matches = compileEventFilter(ep.eventTypes);
+    const deliveries: NewDelivery[] = [];
+    let after: number | null = null;
+    let count = 0;
+    while (count < MAX_REPLAY_EVENTS) {
+      const page = await this.#store.eventList({
+        tenantId,
+        afterSequence: after,
+        order: 'asc',
+        limit: 1000,
+        types: null,
+        organizationId: ep.organizationId,
+        rangeStart: p.since,
+        rangeEnd: p.until,
+      });
+      // Only events already fanned out: later ones will be dispatched anyway.
+      const batch = page.filter((e) => e.sequence <= ep.dispatchCursor && matches(e.type));
+      for (const e of batch.slice(0, MAX_REPLAY_EVENTS - count)) {
+        deliveries.push({
+          kind: 'event',
+          firstSequence: e.sequence,
+          lastSequence: e.sequence,
+          eventIds: [e.id],
+          payload: null,
+          orderKey: ep.orderedBy === 'organization' ? (e.organizationId ?? '') : '',
+        });
+        count += 1;
+      }
+      const last = page.at(-1);
+      if (!last || page.length < 1000 || last.sequence > ep.dispatchCursor) break;
+      after = last.sequence;
+    }
+    // Replays go one event per delivery, whatever the batch size: they are rare
+    // and a per-event record is what an operator wants to inspect afterwards.
+    if (deliveries.length > 0) {
+      await this.#store.deliveryInsert({ tenantId, endpointId: id, deliveries, now });
+      this.#opts.wake();
+    }
+    return { deliveries: deliveries.length, events: count };
+  }
+
+  /** Queues a synthetic event that is not stored in the tenant's log; tried once. */
+  async sendTest(tenantId: string, id: string): Promise<DeliveryRow> {
+    await this.get(tenantId, id);
+    const now = new Date();
+    const event = toEventOut({
+      id: newEventId(now.getTime(), null),
+      tenantId,
+      sequence: 0,
+      type: TEST_EVENT_TYPE,
+      data: { message: 'This is a test event sent by Herald.' },
+      organizationId: null,
+      createdAt: now,
+    });
+    const [row] = await this.#store.deliveryInsert({
+      tenantId,
+      endpointId: id,
+      deliveries: [
+        {
+          kind: 'test',
+          firstSequence: 0,
+          lastSequence: 0,
+          eventIds: [event.id],
+          payload: [event],
+          orderKey: '__test__',
+        },
+      ],
+      now,
+    });
+    this.#opts.wake();
+    if (!row) throw new Error('test delivery was not stored');
+    return row;
+  }
+}

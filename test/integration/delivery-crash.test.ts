@@ -1,0 +1,114 @@
+// Crash safety: a real `herald serve` process on a SQLite data folder is
+// killed with SIGKILL mid-delivery and restarted on the same folder; every
+// event still arrives, and only deliveries that were in flight arrive twice.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/services/api-keys.ts';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import { type Receiver, startReceiver } from '../fixtures/receiver.ts';
+import { client, tempDir, waitFor } from '../fixtures/test-server.ts';
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const EVENTS = 3000;
+const CONCURRENCY = 10;
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+function serve(dataDir: string, port: number): ChildProcess {
+  // process.execPath is the pinned Node 24 that runs vitest, so types strip natively.
+  return spawn(
+    process.execPath,
+    [
+      CLI,
+      'serve',
+      '--data',
+      dataDir,
+      '--port',
+      String(port),
+      '--allow-private-endpoints',
+      '--log-level',
+      'error',
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+}
+
+describe('delivery survives kill -9 (sqlite, real process)', () => {
+  const children: ChildProcess[] = [];
+  let rx: Receiver | null = null;
+  afterAll(async () => {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+    await rx?.close();
+  });
+
+  it(`delivers all ${EVENTS} events at least once across a SIGKILL and restart`, async () => {
+    const dir = tempDir('herald-crash-');
+    const setup = new SqliteStore({ path: join(dir, 'herald.db') });
+    await setup.migrate();
+    const { key } = await createApiKey(setup, { tenant: 'default', name: 'crash', admin: false });
+    await setup.close();
+
+    rx = await startReceiver(() => ({ status: 200, delayMs: 2 }));
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const api = client(url, key);
+    const up = () =>
+      waitFor(async () => {
+        try {
+          return (await fetch(`${url}/healthz`)).ok;
+        } catch {
+          return false;
+        }
+      }, 20_000);
+
+    const first = serve(dir, port);
+    children.push(first);
+    await up();
+    const ep = await api.post('/endpoints', {
+      url: `${rx.url}/crash`,
+      max_concurrency: CONCURRENCY,
+      // Short timeouts keep the lease of a killed worker's deliveries short.
+      timeout: { connect_ms: 1000, response_ms: 1000 },
+      retry: [0.1, 0.2, 0.5, 1, 1, 1, 1, 1],
+    });
+    expect(ep.status).toBe(201);
+    for (let i = 0; i < EVENTS; i += 500) {
+      const events = Array.from({ length: 500 }, (_, k) => ({
+        event: 'crash.test',
+        data: { i: i + k },
+      }));
+      expect((await api.post('/events/batch', { events })).status).toBe(201);
+    }
+    await waitFor(async () => rx && rx.requests.length >= 300, 30_000);
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    const beforeRestart = rx.requests.length;
+    expect(beforeRestart).toBeLessThan(EVENTS);
+
+    const second = serve(dir, port);
+    children.push(second);
+    await up();
+    const seqs = () => new Set(rx?.requests.map((r) => JSON.parse(r.body).sequence as number));
+    await waitFor(async () => seqs().size >= EVENTS, 60_000);
+    expect([...seqs()].sort((a, b) => a - b)).toEqual(
+      Array.from({ length: EVENTS }, (_, i) => i + 1),
+    );
+    // Only what was in flight at the kill may arrive twice.
+    const duplicates = rx.requests.length - seqs().size;
+    expect(duplicates).toBeLessThanOrEqual(CONCURRENCY);
+    console.log(
+      `crash test: ${beforeRestart} requests before SIGKILL, ${rx.requests.length} in total, ${duplicates} duplicates`,
+    );
+    second.kill('SIGTERM');
+    await new Promise((r) => second.once('exit', r));
+  }, 120_000);
+});
