@@ -5,6 +5,8 @@ export interface NewEvent {
   data: Record<string, unknown>;
   organizationId: string | null;
   idempotencyKey: string | null;
+  /** `data` already serialized, when the caller has it (saves a second JSON.stringify per event). */
+  dataJson?: string;
 }
 
 export interface StoredEvent {

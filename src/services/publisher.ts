@@ -18,8 +18,9 @@ export class Publisher {
   }
 
   async publish(tenantId: string, events: NewEvent[], fieldPrefix = ''): Promise<AppendedEvent[]> {
-    events.forEach((e, i) => {
-      const size = Buffer.byteLength(JSON.stringify(e.data));
+    const serialized = events.map((e) => ({ ...e, dataJson: e.dataJson ?? JSON.stringify(e.data) }));
+    serialized.forEach((e, i) => {
+      const size = Buffer.byteLength(e.dataJson);
       if (size > this.#opts.maxEventBytes) {
         const field = events.length > 1 || fieldPrefix ? `${fieldPrefix}${i}.data` : 'data';
         throw new HeraldError(
@@ -29,6 +30,6 @@ export class Publisher {
         );
       }
     });
-    return this.#store.eventAppend({ tenantId, events });
+    return this.#store.eventAppend({ tenantId, events: serialized });
   }
 }

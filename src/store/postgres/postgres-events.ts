@@ -78,7 +78,7 @@ export interface PreparedAppend {
 }
 
 export function prepareAppend(params: EventAppendParams): PreparedAppend {
-  return { params, data: params.events.map((e) => JSON.stringify(e.data)) };
+  return { params, data: params.events.map((e) => e.dataJson ?? JSON.stringify(e.data)) };
 }
 
 export interface GroupResult {

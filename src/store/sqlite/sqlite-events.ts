@@ -61,7 +61,7 @@ export function appendEvents(stmt: Stmt, p: EventAppendParams, now: number): App
     }
     sequence += 1;
     lastId = newEventId(createdAt, lastId);
-    const data = JSON.stringify(e.data);
+    const data = e.dataJson ?? JSON.stringify(e.data);
     insert.run(
       p.tenantId,
       sequence,

@@ -179,13 +179,13 @@ export class SqliteStore implements Store {
     try {
       this.#tx(() => {
         for (const item of group) {
-          this.#db.exec('SAVEPOINT append');
+          this.#stmt('SAVEPOINT append').run();
           try {
             results.push({ ok: appendEvents((sql) => this.#stmt(sql), item.params, Date.now()) });
-            this.#db.exec('RELEASE append');
+            this.#stmt('RELEASE append').run();
           } catch (err) {
-            this.#db.exec('ROLLBACK TO append');
-            this.#db.exec('RELEASE append');
+            this.#stmt('ROLLBACK TO append').run();
+            this.#stmt('RELEASE append').run();
             results.push({ err: translateSqliteError(err) });
           }
         }
