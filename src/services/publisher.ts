@@ -18,7 +18,10 @@ export class Publisher {
   }
 
   async publish(tenantId: string, events: NewEvent[], fieldPrefix = ''): Promise<AppendedEvent[]> {
-    const serialized = events.map((e) => ({ ...e, dataJson: e.dataJson ?? JSON.stringify(e.data) }));
+    const serialized = events.map((e) => ({
+      ...e,
+      dataJson: e.dataJson ?? JSON.stringify(e.data),
+    }));
     serialized.forEach((e, i) => {
       const size = Buffer.byteLength(e.dataJson);
       if (size > this.#opts.maxEventBytes) {
