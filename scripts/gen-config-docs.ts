@@ -1,7 +1,7 @@
 // Writes docs/configuration.md from CONFIG_KEYS (the only source).
 // With --check, fails when the committed file is stale.
-import { readFileSync, writeFileSync } from 'node:fs';
 import { CONFIG_KEYS } from '../src/config/config.ts';
+import { writeOrCheck } from './generated-file.ts';
 
 const target = new URL('../docs/configuration.md', import.meta.url);
 const rows = Object.values(CONFIG_KEYS).map((k) => {
@@ -25,20 +25,4 @@ Durations are written \`500ms\`, \`15s\`, \`10m\`, \`1h\`, \`30d\`, or a bare nu
 ${rows.join('\n')}
 `;
 
-if (process.argv.includes('--check')) {
-  let current = '';
-  try {
-    current = readFileSync(target, 'utf8');
-  } catch {
-    // missing counts as stale
-  }
-  if (current !== doc) {
-    process.stderr.write(
-      'docs/configuration.md is stale: run `npm run gen` and commit the result\n',
-    );
-    process.exit(1);
-  }
-} else {
-  writeFileSync(target, doc);
-  process.stdout.write(`wrote ${target.pathname}\n`);
-}
+writeOrCheck(target, doc, 'docs/configuration.md');

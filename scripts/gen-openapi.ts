@@ -1,11 +1,11 @@
 // Writes docs/api/openapi.json from the route schemas (the only source).
 // With --check, fails when the committed file is stale.
-import { readFileSync, writeFileSync } from 'node:fs';
 import { buildApp } from '../src/http/app.ts';
 import { EventReader } from '../src/services/event-reader.ts';
 import { Publisher } from '../src/services/publisher.ts';
 import { StreamHub } from '../src/services/stream-hub.ts';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import { writeOrCheck } from './generated-file.ts';
 
 const target = new URL('../docs/api/openapi.json', import.meta.url);
 const store = new SqliteStore({ path: ':memory:' });
@@ -25,20 +25,4 @@ await app.close();
 hub.close();
 await store.close();
 
-if (process.argv.includes('--check')) {
-  let current = '';
-  try {
-    current = readFileSync(target, 'utf8');
-  } catch {
-    // missing counts as stale
-  }
-  if (current !== doc) {
-    process.stderr.write(
-      'docs/api/openapi.json is stale: run `npm run gen` and commit the result\n',
-    );
-    process.exit(1);
-  }
-} else {
-  writeFileSync(target, doc);
-  process.stdout.write(`wrote ${target.pathname}\n`);
-}
+writeOrCheck(target, doc, 'docs/api/openapi.json');
