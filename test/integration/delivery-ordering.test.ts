@@ -109,6 +109,24 @@ describe.each(await deliveryBackends())('delivery concurrency and order (%s)', (
     expect(rx.maxInFlight).toBeLessThanOrEqual(3);
   });
 
+  it('slows an endpoint down after 429s instead of hammering it', async () => {
+    // The first max_concurrency requests are throttled; afterwards the
+    // endpoint gets fewer concurrent calls and earns them back slowly.
+    const inFlightAtArrival: number[] = [];
+    let rx: Receiver | undefined;
+    rx = await receiver((_req, n) => {
+      inFlightAtArrival[n] = rx?.inFlight ?? 0;
+      return n < 8 ? { status: 429, delayMs: 50 } : { status: 200, delayMs: 30 };
+    });
+    await setup(rx, { max_concurrency: 8, retry: [0.02, 0.02, 0.02, 0.02, 0.02, 0.02] });
+    await publish(40);
+    await waitFor(async () => (rx?.requests.length ?? 0) >= 48);
+    expect(Math.max(...inFlightAtArrival.slice(0, 8))).toBe(8);
+    // Right after the throttling, at most a few calls at once, not 8 again.
+    expect(Math.max(...inFlightAtArrival.slice(8, 14))).toBeLessThanOrEqual(3);
+    expect(new Set(rx.events().map((e) => e.sequence)).size).toBe(40);
+  });
+
   it('keeps delivering to a healthy endpoint while another one hangs', async () => {
     const slow = await receiver(() => ({ status: 200, delayMs: 5000 }));
     const fast = await receiver();
