@@ -23,8 +23,7 @@ export interface DeliveryDbRow {
   updated_at: Date;
 }
 
-/** SQL list of the statuses that end a delivery, for IN / NOT IN clauses. */
-export const FINAL_SQL = "('succeeded', 'failed', 'cancelled')";
+import { FINAL_SQL } from '../delivery-sql.ts';
 
 export function toDeliveryRow(r: DeliveryDbRow): DeliveryRow {
   return {

@@ -24,8 +24,7 @@ export interface DeliveryDbRow {
   updated_at: number;
 }
 
-/** SQL list of the statuses that end a delivery, for IN / NOT IN clauses. */
-export const FINAL_SQL = "('succeeded', 'failed', 'cancelled')";
+import { FINAL_SQL } from '../delivery-sql.ts';
 
 const date = (ms: number | null) => (ms === null ? null : new Date(ms));
 

@@ -3,6 +3,7 @@
 // race with another claimer (PostgreSQL does the same with SKIP LOCKED).
 import type { StatementSync } from 'node:sqlite';
 import { newId } from '../../domain/ids.ts';
+import { FINAL_SQL } from '../delivery-sql.ts';
 import type {
   ClaimedDelivery,
   DeliveryClaimParams,
@@ -11,7 +12,7 @@ import type {
   DisabledReason,
   EndpointRow,
 } from '../delivery-store.ts';
-import { type DeliveryDbRow, FINAL_SQL, toDeliveryRow } from './sqlite-deliveries.ts';
+import { type DeliveryDbRow, toDeliveryRow } from './sqlite-deliveries.ts';
 import { type EndpointDbRow, setEndpointActive, toEndpointRow } from './sqlite-endpoints.ts';
 
 type Stmt = (sql: string) => StatementSync;
