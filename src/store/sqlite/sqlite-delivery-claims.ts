@@ -17,9 +17,6 @@ import { type EndpointDbRow, setEndpointActive, toEndpointRow } from './sqlite-e
 
 type Stmt = (sql: string) => StatementSync;
 
-const DUE =
-  "((status IN ('pending', 'retrying') AND next_attempt_at <= ?) OR (status = 'in_flight' AND lease_expires_at <= ?))";
-
 function shuffle<T>(items: T[]): T[] {
   for (let i = items.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
@@ -33,9 +30,17 @@ function candidates(stmt: Stmt, ep: EndpointRow, now: number, slots: number): De
   // A disabled endpoint still takes synthetic test deliveries.
   const kind = ep.active ? '' : " AND kind = 'test'";
   if (!ep.ordered) {
-    return stmt(
-      `SELECT * FROM deliveries WHERE endpoint_id = ? AND ${DUE}${kind} ORDER BY next_attempt_at, first_sequence LIMIT ?`,
-    ).all(ep.id, now, now, slots) as unknown as DeliveryDbRow[];
+    // Two index range scans (see migration 0003) rather than one OR, which
+    // would read and sort every due delivery to return `slots` of them.
+    // Expired leases (work of a crashed or stalled worker) go first.
+    const expired = stmt(
+      `SELECT * FROM deliveries WHERE endpoint_id = ? AND status = 'in_flight' AND lease_expires_at <= ?${kind} ORDER BY lease_expires_at LIMIT ?`,
+    ).all(ep.id, now, slots) as unknown as DeliveryDbRow[];
+    if (expired.length >= slots) return expired;
+    const waiting = stmt(
+      `SELECT * FROM deliveries WHERE endpoint_id = ? AND status IN ('pending', 'retrying') AND next_attempt_at <= ?${kind} ORDER BY next_attempt_at, first_sequence LIMIT ?`,
+    ).all(ep.id, now, slots - expired.length) as unknown as DeliveryDbRow[];
+    return expired.length === 0 ? waiting : [...expired, ...waiting];
   }
   // Ordered: only the head (lowest sequence, non-final) of each order key, and
   // only when nothing else of that key is still in flight.

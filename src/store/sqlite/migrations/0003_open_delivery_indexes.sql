@@ -1,0 +1,9 @@
+-- Claiming must cost the same with ten or ten million finished deliveries: it
+-- reads only these partial indexes of open work (as the PostgreSQL schema
+-- does), instead of scanning every delivery an endpoint ever had.
+CREATE INDEX deliveries_waiting ON deliveries (endpoint_id, next_attempt_at, first_sequence)
+  WHERE status IN ('pending', 'retrying');
+CREATE INDEX deliveries_leased ON deliveries (endpoint_id, lease_expires_at)
+  WHERE status = 'in_flight';
+-- Superseded by the two above; every index is paid for on each status change.
+DROP INDEX deliveries_due;
