@@ -38,6 +38,7 @@ export class DeliveryWorker {
   readonly #limiters = new Map<string, AimdLimiter>();
   readonly #rates = new RateWindow();
   #claiming = false;
+  #wakeQueued = false;
   #again = false;
   #timer: NodeJS.Timeout | null = null;
   #localDue: number[] = [];
@@ -54,14 +55,26 @@ export class DeliveryWorker {
     this.wake();
   }
 
-  /** Look for due work now; cheap to call often (coalesced). */
+  /**
+   * Look for due work soon; cheap to call often. Wake-ups are coalesced to one
+   * claim per event-loop turn: sends finishing together (one poll phase of
+   * responses, one group-committed batch of outcomes) free their slots
+   * together, and one claim transaction refills them all instead of one
+   * transaction per finished send.
+   */
   wake(): void {
     if (this.#stopped) return;
     if (this.#claiming) {
       this.#again = true;
       return;
     }
-    void this.#claimLoop();
+    if (this.#wakeQueued) return;
+    this.#wakeQueued = true;
+    setImmediate(() => {
+      this.#wakeQueued = false;
+      if (this.#claiming) this.#again = true;
+      else void this.#claimLoop();
+    });
   }
 
   async #claimLoop(): Promise<void> {
