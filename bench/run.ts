@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick | --smoke] [--only=ingest,delivery] [--store=sqlite] [--json=file]`
+// `npm run bench [-- --quick | --smoke] [--only=ingest,delivery] [--store=sqlite] [--set=key=n,…] [--json=file]`
 // Runs every scenario on SQLite and PostgreSQL, with the server as a child
 // process and the load generator here, and prints a markdown table of medians
 // and ratios against baselines measured in the same run. See docs/benchmarks.md.
@@ -32,6 +32,16 @@ const mode: Mode =
 const only = arg('only')?.split(',') ?? Object.keys(SCENARIOS);
 const stores = (arg('store')?.split(',') ?? ['sqlite', 'postgres']) as Backend[];
 const jsonOut = arg('json');
+// `--set=burstEvents=20000,reps=1` overrides the mode's sizes (for investigating one effect).
+const sizes = { ...SIZES[mode] };
+for (const pair of arg('set')?.split(',') ?? []) {
+  const [key, value] = pair.split('=');
+  if (!key || !(key in sizes) || !Number.isInteger(Number(value))) {
+    process.stderr.write(`bad --set ${pair}; keys: ${Object.keys(sizes).join(', ')}\n`);
+    process.exit(2);
+  }
+  sizes[key as keyof typeof sizes] = Number(value);
+}
 const quiet = arg('quiet') !== undefined;
 const log = (msg: string) => {
   if (!quiet) process.stderr.write(`${msg}\n`);
@@ -56,7 +66,7 @@ async function runStore(backend: Backend): Promise<Row[]> {
     const t0 = performance.now();
     log(`== ${name} on ${backend} (${mode})`);
     try {
-      rows.push(...(await scenario({ backend, mode, sizes: SIZES[mode], log })));
+      rows.push(...(await scenario({ backend, mode, sizes, log })));
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       log(`   ${name} on ${backend} failed: ${reason}`);
@@ -79,7 +89,7 @@ const rows: Row[] =
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 const header =
-  `Herald benchmarks (${mode}, ${SIZES[mode].reps} repetition(s), medians): ${cpu}, ${cpus().length} cores, ` +
+  `Herald benchmarks (${mode}, ${sizes.reps} repetition(s), medians): ${cpu}, ${cpus().length} cores, ` +
   `${(totalmem() / 2 ** 30).toFixed(0)} GB RAM, Node ${process.version}; ` +
   `took ${((performance.now() - started) / 1000).toFixed(0)} s`;
 process.stdout.write(`${header}\n\n${markdownTable(rows)}\n`);

@@ -2,7 +2,7 @@
 // the load generator in the bench process and the server use separate cores.
 // Samples the child's memory from /proc/<pid>/status.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,7 +53,11 @@ async function startChild(args: string[], env: Record<string, string>, port: num
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs(), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: [
+      'ignore',
+      process.env.BENCH_SERVER_STDOUT ? openSync(process.env.BENCH_SERVER_STDOUT, 'w') : 'ignore',
+      'pipe',
+    ],
   });
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => {
