@@ -28,7 +28,8 @@ export class Dispatcher {
   /** Tenants with a run in progress, and whether another run was asked for meanwhile. */
   readonly #running = new Map<string, boolean>();
   /** Endpoints whose window was full: a finished delivery should refill it. */
-  readonly #saturated = new Set<string>();
+  /** Endpoints whose window was full, with how many finished deliveries to await before refilling. */
+  readonly #saturated = new Map<string, number>();
   readonly #lingers = new Map<string, NodeJS.Timeout>();
   #unsubscribe: (() => void) | null = null;
   #sweep: NodeJS.Timeout | null = null;
@@ -69,7 +70,16 @@ export class Dispatcher {
 
   /** A delivery of this endpoint finished; refill its window if it was full. */
   onDeliveryFinished(tenantId: string, endpointId: string): void {
-    if (this.#saturated.delete(endpointId)) this.kick(tenantId);
+    const left = this.#saturated.get(endpointId);
+    if (left === undefined) return;
+    // Refill in steps of a quarter window, not on every finished delivery: each
+    // refill counts the open window and reads the log.
+    if (left > 1) {
+      this.#saturated.set(endpointId, left - 1);
+      return;
+    }
+    this.#saturated.delete(endpointId);
+    this.kick(tenantId);
   }
 
   async #runTenant(tenantId: string): Promise<void> {
@@ -104,7 +114,7 @@ export class Dispatcher {
       });
       const room = this.#opts.maxOpen - open;
       if (room <= 0) {
-        this.#saturated.add(ep.id);
+        this.#saturated.set(ep.id, Math.max(1, Math.floor(this.#opts.maxOpen / 4)));
         return created;
       }
       // One step may overshoot the window by at most scanLimit deliveries.
