@@ -104,11 +104,25 @@ async function startChild(args: string[], env: Record<string, string>, port: num
   };
 }
 
+/**
+ * The Node flags `npm start` runs Herald with (package.json), so the bench
+ * measures the process users run, heap settings included.
+ */
+export function startScriptNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const words = pkg.scripts.start.split(/\s+/);
+  if (words[0] !== 'node') throw new Error(`unexpected start script: ${pkg.scripts.start}`);
+  return words.slice(1).filter((w) => w.startsWith('--'));
+}
+
 /** `herald serve` on the given storage environment, with private endpoints allowed. */
 export async function startHeraldServer(env: Record<string, string>): Promise<ChildServer> {
   const port = await freePort();
   return startChild(
     [
+      ...startScriptNodeFlags(),
       'src/cli/main.ts',
       'serve',
       '--host',
