@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { NewEvent } from '../../src/domain/event.ts';
 import { RetryableStoreError } from '../../src/store/errors.ts';
 import { translatePostgresError } from '../../src/store/postgres/postgres-errors.ts';
+import { eventByIdQuery } from '../../src/store/postgres/postgres-events.ts';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import type { EventListParams } from '../../src/store/store.ts';
 import {
@@ -258,6 +259,33 @@ if (await postgresTestsEnabled()) {
       expect(await a.eventGetById({ tenantId: tenant.id, id: next?.event.id as string })).toEqual(
         next?.event,
       );
+    });
+
+    it('looks an event up by id in a few pages on a large day not yet analyzed', async () => {
+      const at = DAY_X + 12 * 3600_000;
+      const s = await store(undefined, () => at);
+      const tenant = await s.tenantEnsure({ name: 'default' });
+      const [first] = await s.eventAppend({ tenantId: tenant.id, events: [ev('a.b')] });
+      // Enough rows that, without statistics, the planner once preferred
+      // reading the whole day's created_at index to filtering the id's row.
+      await sql(
+        s.schema,
+        `INSERT INTO events (tenant_id, sequence, id, type, organization_id, data, created_at)
+         SELECT $1, n, 'event_' || lpad(n::text, 26, '0'), 'a.b', 'org_' || n % 100,
+                json_build_object('n', n, 'email', 'user' || n || '@example.com'), $2
+           FROM generate_series(2, 250000) n`,
+        [tenant.id, new Date(at)],
+      );
+      const query = eventByIdQuery(tenant.id, first?.event.id as string);
+      if (!query) throw new Error('event id did not parse');
+      const [row] = await sql<{ 'QUERY PLAN': [{ Plan: Record<string, number> }] }>(
+        s.schema,
+        `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${query.text}`,
+        query.values,
+      );
+      const plan = row?.['QUERY PLAN'][0].Plan ?? {};
+      expect(plan['Actual Rows']).toBe(1);
+      expect((plan['Shared Hit Blocks'] ?? 0) + (plan['Shared Read Blocks'] ?? 0)).toBeLessThan(20);
     });
   });
 }

@@ -208,19 +208,31 @@ export async function appendGroup(
   }
 }
 
+/** The lookup of one event by id, or null for a malformed id (which matches nothing). */
+export function eventByIdQuery(
+  tenantId: string,
+  id: string,
+): { text: string; values: unknown[] } | null {
+  // An event id encodes its created_at (ids are minted from it), so a window
+  // around that time lets PostgreSQL skip all other days' partitions. The
+  // window is part of the events_tenant_id_created_at index (migration 0003),
+  // so within a partition the lookup stays one index probe.
+  const parsed = parseEventId(id);
+  if (!parsed) return null;
+  return {
+    text: `SELECT ${COLUMNS} FROM events WHERE tenant_id = $1 AND id = $2 AND created_at >= $3 AND created_at < $4`,
+    values: [tenantId, id, new Date(parsed.ms - DAY_MS), new Date(parsed.ms + DAY_MS)],
+  };
+}
+
 export async function getEventById(
   q: Queryable,
   tenantId: string,
   id: string,
 ): Promise<StoredEvent | null> {
-  // An event id encodes its created_at (ids are minted from it), so a window
-  // around that time lets PostgreSQL skip all other days' partitions.
-  const parsed = parseEventId(id);
-  if (!parsed) return null;
-  const r = await q.query<EventDbRow>(
-    `SELECT ${COLUMNS} FROM events WHERE tenant_id = $1 AND id = $2 AND created_at >= $3 AND created_at < $4`,
-    [tenantId, id, new Date(parsed.ms - DAY_MS), new Date(parsed.ms + DAY_MS)],
-  );
+  const query = eventByIdQuery(tenantId, id);
+  if (!query) return null;
+  const r = await q.query<EventDbRow>(query.text, query.values);
   const row = r.rows[0];
   return row ? toStored(row) : null;
 }

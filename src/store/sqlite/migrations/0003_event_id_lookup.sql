@@ -1,0 +1,3 @@
+-- Nothing to change on SQLite: its events table is not partitioned, lookups
+-- by id need no created_at bound, and events_tenant_id (tenant_id, id) already
+-- answers them. The file keeps migration numbers the same in both dialects.
