@@ -30,7 +30,7 @@ function candidates(stmt: Stmt, ep: EndpointRow, now: number, slots: number): De
   // A disabled endpoint still takes synthetic test deliveries.
   const kind = ep.active ? '' : " AND kind = 'test'";
   if (!ep.ordered) {
-    // Two index range scans (see migration 0003) rather than one OR, which
+    // Two index range scans (see migration 0004) rather than one OR, which
     // would read and sort every due delivery to return `slots` of them.
     // Expired leases (work of a crashed or stalled worker) go first.
     const expired = stmt(
