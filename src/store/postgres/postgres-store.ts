@@ -33,7 +33,6 @@ import {
   retryFailedDeliveries,
 } from './postgres-deliveries.ts';
 import { claimDeliveries, nextDueAt } from './postgres-delivery-claims.ts';
-import { completeDelivery } from './postgres-delivery-outcomes.ts';
 import {
   deleteEndpoint,
   getEndpoint,
@@ -49,6 +48,7 @@ import { eventHead, listEventsByIds } from './postgres-event-lookups.ts';
 import { appendGroup, getEventById, listEvents, prepareAppend } from './postgres-events.ts';
 import { CommitNotifier, publishCommit } from './postgres-listener.ts';
 import { appliedVersions, runMigrations, statusOf } from './postgres-migrations.ts';
+import { PgOutcomeGroup } from './postgres-outcome-group.ts';
 import { EventPartitions } from './postgres-partitions.ts';
 import { deleteEventsBefore } from './postgres-retention.ts';
 
@@ -105,6 +105,7 @@ function randomId(prefix: string): string {
 export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
   readonly #pool: Pool;
+  readonly #outcomes: PgOutcomeGroup;
   readonly #schema: string | null;
   readonly #now: () => number;
   readonly #partitions: EventPartitions;
@@ -127,6 +128,7 @@ export class PostgresStore implements Store {
     const onPoolError = opts.onPoolError ?? (() => {});
     this.#pool.on('error', (err) => onPoolError(err));
     this.#partitions = new EventPartitions(this.#pool);
+    this.#outcomes = new PgOutcomeGroup(this.#pool);
     // The schema in the listener's application_name tells deployments apart in pg_stat_activity.
     const listenerName = `herald-listener${this.#schema === null ? '' : `:${this.#schema}`}`;
     this.#notifier = new CommitNotifier(
@@ -352,7 +354,7 @@ export class PostgresStore implements Store {
   }
 
   deliveryComplete(p: P<'deliveryComplete'>) {
-    return this.#run(() => completeDelivery(this.#pool, p));
+    return this.#run(() => this.#outcomes.add(p));
   }
 
   deliveryRetry(p: P<'deliveryRetry'>) {

@@ -112,10 +112,14 @@ export function listEvents(stmt: Stmt, p: EventListParams): StoredEvent[] {
 
 export function listEventsByIds(stmt: Stmt, tenantId: string, ids: string[]): StoredEvent[] {
   if (ids.length === 0) return [];
-  const rows = stmt(
-    `${SELECT} WHERE tenant_id = ? AND id IN (${ids.map(() => '?').join(', ')}) ORDER BY sequence`,
-  ).all(tenantId, ...ids) as unknown as EventDbRow[];
-  return rows.map(toStored);
+  // One statement for any number of ids, and no ORDER BY: with one, SQLite
+  // walks the tenant's whole (tenant_id, sequence) index to avoid a sort
+  // instead of probing (tenant_id, id) once per id. Sorted here instead.
+  const rows = stmt(`${SELECT} WHERE tenant_id = ? AND id IN (SELECT value FROM json_each(?))`).all(
+    tenantId,
+    JSON.stringify(ids),
+  ) as unknown as EventDbRow[];
+  return rows.map(toStored).sort((a, b) => a.sequence - b.sequence);
 }
 
 export function eventHead(stmt: Stmt, tenantId: string): number {
