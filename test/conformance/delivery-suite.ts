@@ -266,6 +266,47 @@ export function describeDeliveryStore(factory: StoreFactory): void {
       expect(enabled).toMatchObject({ active: true, disabledReason: null, consecutiveFailures: 0 });
     });
 
+    it('applies outcomes recorded together as if one after another', async () => {
+      // Stores may commit outcomes of one turn as a group; health must come
+      // out as if each outcome had been applied in the order it was given.
+      const ep = await newEndpoint({ disableAfterFailures: 3 });
+      await dispatch(ep, [dlv(1), dlv(2), dlv(3), dlv(4), dlv(5)], 5);
+      const claimed = await claim();
+      expect(claimed).toHaveLength(5);
+      const ids = claimed.map((c) => c.delivery.id);
+      const statuses = ['failed', 'failed', 'succeeded', 'failed', 'retrying'] as const;
+      const results = await Promise.all(
+        ids.map((id, i) => complete(id, statuses[i] as (typeof statuses)[number])),
+      );
+      expect(results.every((r) => r.applied)).toBe(true);
+      // Two failures, a success (streak reset), then one failed and one retrying.
+      const after = await store.endpointGet({ tenantId: tenant.id, id: ep.id });
+      expect(after).toMatchObject({ active: true, consecutiveFailures: 1 });
+      expect(after?.failingSince).toBeInstanceOf(Date);
+      expect(after?.lastSuccessAt).toBeInstanceOf(Date);
+      expect(after?.lastFailureAt).toBeInstanceOf(Date);
+      const stats = await Promise.all(
+        ids.map((id) => store.deliveryGet({ tenantId: tenant.id, id })),
+      );
+      expect(stats.map((d) => d?.status)).toEqual([...statuses]);
+      for (const id of ids) {
+        expect(await store.attemptList({ tenantId: tenant.id, deliveryId: id })).toHaveLength(1);
+      }
+    });
+
+    it('disables once when outcomes recorded together cross the threshold', async () => {
+      const ep = await newEndpoint({ disableAfterFailures: 2 });
+      await dispatch(ep, [dlv(1), dlv(2), dlv(3)], 3);
+      const ids = (await claim()).map((c) => c.delivery.id);
+      const results = await Promise.all(ids.map((id) => complete(id, 'failed')));
+      expect(results.filter((r) => r.disabled)).toHaveLength(1);
+      expect(results.at(-1)?.endpoint).toMatchObject({
+        active: false,
+        disabledReason: 'consecutive_failures',
+        consecutiveFailures: 3,
+      });
+    });
+
     it('disables at once when asked (410) and by failing duration', async () => {
       const ep = await newEndpoint({ disableAfterFailures: null, disableAfterMs: 1 });
       await dispatch(ep, [dlv(1), dlv(2)], 2);

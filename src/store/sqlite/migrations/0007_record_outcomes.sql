@@ -1,0 +1,3 @@
+-- Nothing to change on SQLite: outcomes are group-committed in one local
+-- transaction there (sqlite-delivery-store.ts). The file keeps migration
+-- numbers the same in both dialects.
