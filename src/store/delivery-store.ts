@@ -279,6 +279,14 @@ export interface DeliveryStore {
   }): Promise<number>;
   /** Earliest time any claimable work could become due (next_attempt_at or lease expiry). */
   deliveryNextDueAt(): Promise<Date | null>;
+  /**
+   * Retention: deletes up to `limit` deliveries of every tenant that are final
+   * (succeeded, failed, cancelled) and were last updated (finished, for a
+   * final one) before `before`, oldest first, with their attempts. Open
+   * deliveries are never deleted, whatever their age. Returns how many
+   * deliveries were deleted (their attempts are not counted).
+   */
+  deliveryDeleteFinishedBefore(params: { before: Date; limit: number }): Promise<number>;
 
   /** Oldest first. */
   attemptList(params: { tenantId: string; deliveryId: string }): Promise<AttemptRow[]>;

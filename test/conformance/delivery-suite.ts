@@ -363,6 +363,106 @@ export function describeDeliveryStore(factory: StoreFactory): void {
       expect(await store.deliveryCountOpen({ tenantId: tenant.id, endpointId: ep.id })).toBe(0);
     });
 
+    it('deletes finished deliveries and their attempts by finish time, in chunks, never open ones', async () => {
+      const hour = 3_600_000;
+      const now = Date.now();
+      const ep = await newEndpoint({ disableAfterFailures: null, maxConcurrency: 10 });
+      const other = await store.tenantEnsure({ name: 'other' });
+      const otherEp = await store.endpointCreate({
+        tenantId: other.id,
+        config: config(),
+        secret: SECRET,
+        dispatchCursor: 0,
+      });
+      // Everything was created two days ago; what differs is when (and whether) it finished.
+      const created = new Date(now - 48 * hour);
+      const insert = (tenantId: string, endpointId: string, seqs: number[], at = created) =>
+        store.deliveryInsert({
+          tenantId,
+          endpointId,
+          deliveries: seqs.map((n) => dlv(n)),
+          now: at,
+        });
+      const mine = await insert(tenant.id, ep.id, [1, 2, 3, 4, 5]);
+      const theirs = await insert(other.id, otherEp.id, [1]);
+      expect(await claim({ now: created, limit: 10 })).toHaveLength(6);
+      const pending = await insert(tenant.id, ep.id, [6], new Date(created.getTime() + 1));
+      const finish = (
+        tenantId: string,
+        id: string,
+        status: 'succeeded' | 'retrying' | 'failed',
+        at: number,
+      ) =>
+        store.deliveryComplete({
+          tenantId,
+          deliveryId: id,
+          owner,
+          now: new Date(at),
+          attempt: { ...attempt(status === 'succeeded' ? 200 : 500), attemptedAt: new Date(at) },
+          status,
+          nextAttemptAt: status === 'retrying' ? new Date(now + 24 * hour) : null,
+          disable: null,
+        });
+      const [d1, d2, d3, d4, d5, d6] = [...mine, ...pending].map((d) => d.id);
+      await finish(tenant.id, d1 as string, 'succeeded', now - 30 * hour);
+      await finish(tenant.id, d2 as string, 'failed', now - 29 * hour);
+      await finish(other.id, theirs[0]?.id as string, 'succeeded', now - 28 * hour);
+      // Created as long ago as the others but finished only now: kept.
+      await finish(tenant.id, d3 as string, 'succeeded', now);
+      // Open, and as old as the finished ones: retrying, in flight (d5), pending (d6).
+      await finish(tenant.id, d4 as string, 'retrying', now - 30 * hour);
+
+      const horizon = new Date(now - 24 * hour);
+      const drop = (limit: number) =>
+        store.deliveryDeleteFinishedBefore({ before: horizon, limit });
+      const get = (tenantId: string, id: string) => store.deliveryGet({ tenantId, id });
+      expect(await drop(2)).toBe(2);
+      // Oldest finished first, across tenants: the other tenant's finished last.
+      expect(await get(other.id, theirs[0]?.id as string)).not.toBeNull();
+      expect(await drop(2)).toBe(1);
+      expect(await drop(2)).toBe(0);
+
+      expect(await get(tenant.id, d1 as string)).toBeNull();
+      expect(await get(tenant.id, d2 as string)).toBeNull();
+      expect(await get(other.id, theirs[0]?.id as string)).toBeNull();
+      expect(await store.attemptList({ tenantId: tenant.id, deliveryId: d1 as string })).toEqual(
+        [],
+      );
+      expect(await store.attemptList({ tenantId: tenant.id, deliveryId: d2 as string })).toEqual(
+        [],
+      );
+      const kept = await store.deliveryList({
+        tenantId: tenant.id,
+        endpointId: ep.id,
+        status: null,
+        after: null,
+        limit: 10,
+      });
+      expect(Object.fromEntries(kept.map((d) => [d.id, d.status]))).toEqual({
+        [d3 as string]: 'succeeded',
+        [d4 as string]: 'retrying',
+        [d5 as string]: 'in_flight',
+        [d6 as string]: 'pending',
+      });
+      expect(
+        await store.attemptList({ tenantId: tenant.id, deliveryId: d4 as string }),
+      ).toHaveLength(1);
+      // A cursor naming a deleted delivery still pages: it is only a bound.
+      const page = await store.deliveryList({
+        tenantId: tenant.id,
+        endpointId: ep.id,
+        status: null,
+        after: d2 as string,
+        limit: 10,
+      });
+      expect(page).toEqual([]);
+      // Past every finish time, only the open deliveries remain.
+      expect(
+        await store.deliveryDeleteFinishedBefore({ before: new Date(now + 1), limit: 10 }),
+      ).toBe(1);
+      expect(await store.deliveryCountOpen({ tenantId: tenant.id, endpointId: ep.id })).toBe(3);
+    });
+
     it('reads events by id and the tenant head', async () => {
       expect(await store.eventHead({ tenantId: tenant.id })).toBe(0);
       const appended = await store.eventAppend({

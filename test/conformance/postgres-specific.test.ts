@@ -1,9 +1,12 @@
 // PostgreSQL-only behaviour: several stores (processes) on one schema,
-// LISTEN/NOTIFY, concurrent migrations, daily partitions and retention.
+// LISTEN/NOTIFY, concurrent migrations, daily partitions, retention and the
+// plans that keep its chunks bounded.
 import { Client } from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NewEvent } from '../../src/domain/event.ts';
+import { ENDPOINT_DEFAULTS } from '../../src/services/delivery/endpoint-config.ts';
 import { RetryableStoreError } from '../../src/store/errors.ts';
+import { DELETE_FINISHED } from '../../src/store/postgres/postgres-delivery-retention.ts';
 import { translatePostgresError } from '../../src/store/postgres/postgres-errors.ts';
 import { eventByIdQuery } from '../../src/store/postgres/postgres-events.ts';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
@@ -286,6 +289,50 @@ if (await postgresTestsEnabled()) {
       const plan = row?.['QUERY PLAN'][0].Plan ?? {};
       expect(plan['Actual Rows']).toBe(1);
       expect((plan['Shared Hit Blocks'] ?? 0) + (plan['Shared Read Blocks'] ?? 0)).toBeLessThan(20);
+    });
+
+    it('deletes a chunk of finished deliveries by index, never reading the whole table', async () => {
+      const s = await store();
+      const tenant = await s.tenantEnsure({ name: 'default' });
+      const ep = await s.endpointCreate({
+        tenantId: tenant.id,
+        config: { ...ENDPOINT_DEFAULTS, url: 'https://example.com/hook' },
+        secret: 'whsec_x',
+        dispatchCursor: 0,
+      });
+      await sql(
+        s.schema,
+        `INSERT INTO deliveries (id, tenant_id, endpoint_id, kind, first_sequence, last_sequence,
+                                 event_ids, status, attempt_count, order_key, created_at, updated_at)
+         SELECT 'dlv_' || lpad(n::text, 26, '0'), $1, $2, 'event', n, n, ARRAY['e'],
+                CASE WHEN n % 50 = 0 THEN 'retrying' ELSE 'succeeded' END, 1, '',
+                $3::timestamptz + n * interval '1 second', $3::timestamptz + n * interval '1 second'
+           FROM generate_series(1, 60000) n`,
+        [tenant.id, ep.id, new Date(Date.now() - 30 * DAY)],
+      );
+      // With fresh statistics `id IN (chunk)` was hashed against a scan of every delivery.
+      await sql(s.schema, 'ANALYZE deliveries');
+      const client = new Client({
+        connectionString: postgresUrl(),
+        options: `-c search_path=${s.schema}`,
+      });
+      await client.connect();
+      let row: { 'QUERY PLAN': [{ Plan: unknown }] } | undefined;
+      try {
+        await client.query('BEGIN');
+        const r = await client.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${DELETE_FINISHED}`, [
+          new Date(),
+          1000,
+        ]);
+        row = r.rows[0];
+      } finally {
+        await client.query('ROLLBACK');
+        await client.end();
+      }
+      const plan = JSON.stringify(row?.['QUERY PLAN'][0].Plan);
+      expect(plan).toContain('deliveries_finished');
+      expect(plan).not.toContain('Seq Scan');
+      expect(await s.deliveryDeleteFinishedBefore({ before: new Date(), limit: 1000 })).toBe(1000);
     });
   });
 }

@@ -33,6 +33,7 @@ import {
   retryFailedDeliveries,
 } from './postgres-deliveries.ts';
 import { claimDeliveries, nextDueAt } from './postgres-delivery-claims.ts';
+import { deleteFinishedDeliveries } from './postgres-delivery-retention.ts';
 import {
   deleteEndpoint,
   getEndpoint,
@@ -290,8 +291,8 @@ export class PostgresStore implements Store {
   }
 
   // ---- Push delivery (DeliveryStore); the logic lives in postgres-endpoints,
-  // postgres-deliveries, postgres-delivery-claims, postgres-delivery-outcomes
-  // and postgres-attempts.
+  // postgres-deliveries, postgres-delivery-claims, postgres-delivery-outcomes,
+  // postgres-delivery-retention and postgres-attempts.
 
   endpointCreate(p: P<'endpointCreate'>) {
     const row = { ...p, id: newId('ep'), cursor: p.dispatchCursor };
@@ -367,6 +368,10 @@ export class PostgresStore implements Store {
 
   deliveryNextDueAt() {
     return this.#run(() => nextDueAt(this.#pool));
+  }
+
+  deliveryDeleteFinishedBefore(p: P<'deliveryDeleteFinishedBefore'>) {
+    return this.#run(() => deleteFinishedDeliveries(this.#pool, p.before, p.limit));
   }
 
   attemptList(p: P<'attemptList'>) {

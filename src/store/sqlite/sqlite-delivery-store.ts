@@ -1,7 +1,7 @@
 // The DeliveryStore part of SqliteStore: thin transaction wrappers around
-// sqlite-endpoints, sqlite-deliveries, sqlite-delivery-claims and
-// sqlite-attempts. SqliteStore supplies its statement cache, transaction and
-// error translation.
+// sqlite-endpoints, sqlite-deliveries, sqlite-delivery-claims,
+// sqlite-delivery-retention and sqlite-attempts. SqliteStore supplies its
+// statement cache, transaction and error translation.
 import type { StatementSync } from 'node:sqlite';
 import type { StoredEvent } from '../../domain/event.ts';
 import { newId } from '../../domain/ids.ts';
@@ -32,6 +32,7 @@ import {
   retryFailedDeliveries,
 } from './sqlite-deliveries.ts';
 import { claimDeliveries, completeDelivery, nextDueAt } from './sqlite-delivery-claims.ts';
+import { deleteFinishedDeliveries } from './sqlite-delivery-retention.ts';
 import {
   type EndpointDbRow,
   getEndpoint,
@@ -279,6 +280,10 @@ export function sqliteDeliveryStore({ stmt, tx, run }: SqliteAccess): DeliverySt
 
     deliveryNextDueAt(): Promise<Date | null> {
       return run(() => nextDueAt(s));
+    },
+
+    deliveryDeleteFinishedBefore(p: { before: Date; limit: number }): Promise<number> {
+      return run(() => deleteFinishedDeliveries(s, p.before.getTime(), p.limit));
     },
 
     attemptList(p: { tenantId: string; deliveryId: string }): Promise<AttemptRow[]> {

@@ -336,6 +336,8 @@ export class SqliteStore implements Store {
   deliveryRetryFailed: DeliveryStore['deliveryRetryFailed'] = (p) =>
     this.#delivery.deliveryRetryFailed(p);
   deliveryNextDueAt: DeliveryStore['deliveryNextDueAt'] = () => this.#delivery.deliveryNextDueAt();
+  deliveryDeleteFinishedBefore: DeliveryStore['deliveryDeleteFinishedBefore'] = (p) =>
+    this.#delivery.deliveryDeleteFinishedBefore(p);
   attemptList: DeliveryStore['attemptList'] = (p) => this.#delivery.attemptList(p);
   attemptStats: DeliveryStore['attemptStats'] = (p) => this.#delivery.attemptStats(p);
   eventListByIds: DeliveryStore['eventListByIds'] = (p) => this.#delivery.eventListByIds(p);
