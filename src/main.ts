@@ -92,6 +92,7 @@ export async function startHerald(
   const hub = new StreamHub(store);
   const retention = new RetentionJob(store, {
     retentionMs: cfg.retentionMs,
+    deliveryRetentionMs: cfg.deliveryRetentionMs,
     intervalMs: cfg.retentionIntervalMs,
     onError: (err) => {
       if (logger) logger.error({ err }, 'retention run failed');

@@ -21,6 +21,7 @@ const FLAG_TO_KEY: Record<string, keyof Config> = {
   databaseSchema: 'databaseSchema',
   databasePoolMax: 'databasePoolMax',
   retention: 'retentionMs',
+  deliveryRetention: 'deliveryRetentionMs',
   retentionInterval: 'retentionIntervalMs',
   maxEventBytes: 'maxEventBytes',
   maxBatchBytes: 'maxBatchBytes',

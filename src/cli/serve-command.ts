@@ -8,7 +8,14 @@ export function serveCommand(): Command {
     .option('--port <port>', 'TCP port (env PORT, default 8080)')
     .option('--host <host>', 'listen address (env HERALD_HOST, default 127.0.0.1)')
     .option('--retention <duration>', 'how long events are kept, e.g. 30d (env HERALD_RETENTION)')
-    .option('--retention-interval <duration>', 'how often expired events are removed (default 1m)')
+    .option(
+      '--delivery-retention <duration>',
+      'how long finished deliveries and their attempts are kept (default: --retention)',
+    )
+    .option(
+      '--retention-interval <duration>',
+      'how often expired events and deliveries are removed (default 1m)',
+    )
     .option('--max-event-bytes <n>', 'largest accepted event in bytes (default 262144)')
     .option('--max-batch-bytes <n>', 'largest accepted batch body in bytes (default 16777216)')
     .option('--sse-heartbeat <duration>', 'SSE heartbeat interval (default 15s)')

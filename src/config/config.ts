@@ -14,6 +14,8 @@ export interface Config {
   /** PostgreSQL connections per process (the LISTEN connection comes on top). */
   databasePoolMax: number;
   retentionMs: number;
+  /** How long finished webhook deliveries and their attempts are kept; defaults to retentionMs. */
+  deliveryRetentionMs: number;
   retentionIntervalMs: number;
   maxEventBytes: number;
   maxBatchBytes: number;
@@ -94,12 +96,19 @@ export const CONFIG_KEYS: Record<keyof Config, KeySpec> = {
     default: '30d',
     doc: 'How long events are kept and served.',
   },
+  deliveryRetentionMs: {
+    flag: '--delivery-retention',
+    env: ['HERALD_DELIVERY_RETENTION'],
+    kind: 'duration',
+    default: null,
+    doc: 'How long a finished webhook delivery (succeeded, failed or cancelled) and its attempts are kept after it finished; unset: the same as --retention. Open deliveries (pending, retrying, in flight) are never removed.',
+  },
   retentionIntervalMs: {
     flag: '--retention-interval',
     env: ['HERALD_RETENTION_INTERVAL'],
     kind: 'duration',
     default: '1m',
-    doc: 'How often the retention job removes expired events.',
+    doc: 'How often the retention job removes expired events and finished deliveries.',
   },
   maxEventBytes: {
     flag: '--max-event-bytes',
@@ -258,6 +267,10 @@ export function loadConfig(
   }
   if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   const cfg = out as unknown as Config;
+  // One setting bounds all history by default: a delivery outliving its events
+  // could no longer be retried (they are gone), and one removed before them
+  // would hide how events still listed were delivered.
+  cfg.deliveryRetentionMs ??= cfg.retentionMs;
   if (cfg.databaseUrl !== null && !/^postgres(ql)?:\/\//.test(cfg.databaseUrl)) {
     throw new ConfigError(
       'invalid configuration: --database must be a postgres:// or postgresql:// URL',
