@@ -2,7 +2,7 @@
 // postgres-outcome-group.ts): each attempt, each delivery's new status (only
 // while the caller still holds the lease) and, once per endpoint, its health
 // folded over the group's outcomes in order. herald_record_outcomes
-// (migrations/0007_record_outcomes.sql) does it all in one round trip, whatever
+// (migrations/0006_record_outcomes.sql) does it all in one round trip, whatever
 // the group's size; a second reads the endpoints' new state, and disabling an
 // endpoint that crossed a threshold is a rare third.
 import { newId } from '../../domain/ids.ts';
