@@ -1,59 +1,26 @@
 // Recording delivery outcomes on PostgreSQL, a group at a time (see
 // postgres-outcome-group.ts): each attempt, each delivery's new status (only
 // while the caller still holds the lease) and, once per endpoint, its health
-// folded over the group's outcomes in order. herald_record_outcomes
-// (migrations/0006_record_outcomes.sql) does it all in one round trip, whatever
-// the group's size; a second reads the endpoints' new state, and disabling an
-// endpoint that crossed a threshold is a rare third.
+// folded over the group's outcomes in order, disabling it when they cross a
+// threshold. herald_record_outcomes (migrations/0006_record_outcomes.sql) does
+// it all in one transaction and one round trip, whatever the group's size; a
+// second reads the endpoints' new state for the callers.
 import { newId } from '../../domain/ids.ts';
-import type {
-  DeliveryCompleteParams,
-  DeliveryCompleteResult,
-  DisabledReason,
-  EndpointRow,
-} from '../delivery-store.ts';
+import type { DeliveryCompleteParams, DeliveryCompleteResult } from '../delivery-store.ts';
 import { pgText } from './postgres-attempts.ts';
-import {
-  type EndpointDbRow,
-  type Queryable,
-  setEndpointActive,
-  toEndpointRow,
-} from './postgres-endpoints.ts';
+import { type EndpointDbRow, type Queryable, toEndpointRow } from './postgres-endpoints.ts';
 
 const RECORD =
   'SELECT * FROM herald_record_outcomes($1::text[], $2::text[], $3::text[], $4::timestamptz[],' +
   ' $5::text[], $6::int[], $7::text[], $8::int[], $9::text[], $10::text[], $11::timestamptz[],' +
-  ' $12::text[], $13::timestamptz[])';
+  ' $12::text[], $13::timestamptz[], $14::text[])';
 
 interface Recorded {
   outcome_ord: number;
   outcome_endpoint: string;
   outcome_kind: string;
   outcome_applied: boolean;
-}
-
-/** Why these outcomes disable the endpoint (in its state after them), if they do. */
-function disableReason(ep: EndpointRow, outcomes: DeliveryCompleteParams[]): DisabledReason | null {
-  const explicit = outcomes.find((p) => p.disable !== null)?.disable;
-  if (explicit) return explicit;
-  if (
-    ep.disableAfterFailures !== null &&
-    outcomes.some((p) => p.status === 'failed') &&
-    ep.consecutiveFailures >= ep.disableAfterFailures
-  ) {
-    return 'consecutive_failures';
-  }
-  const last = outcomes.at(-1);
-  if (
-    last &&
-    ep.disableAfterMs !== null &&
-    outcomes.some((p) => p.status !== 'succeeded') &&
-    ep.failingSince !== null &&
-    last.now.getTime() - ep.failingSince.getTime() >= ep.disableAfterMs
-  ) {
-    return 'failing_duration';
-  }
-  return null;
+  outcome_disabled: boolean;
 }
 
 export async function recordOutcomes(
@@ -78,6 +45,7 @@ export async function recordOutcomes(
       col((p) => p.nextAttemptAt),
       col((p) => p.owner),
       col((p) => p.now),
+      col((p) => p.disable),
     ],
   });
   const recorded = new Map(r.rows.map((row) => [row.outcome_ord - 1, row]));
@@ -91,40 +59,13 @@ export async function recordOutcomes(
   });
   const endpoints = new Map(er.rows.map((row) => [row.id, toEndpointRow(row)]));
 
-  // Applied event outcomes per endpoint, in the group's order.
-  const applied = new Map<string, number[]>();
-  for (const [i, row] of [...recorded].sort(([a], [b]) => a - b)) {
-    if (!row.outcome_applied || row.outcome_kind !== 'event') continue;
-    applied.set(row.outcome_endpoint, [...(applied.get(row.outcome_endpoint) ?? []), i]);
-  }
-  const disabledBy = new Set<number>();
-  for (const [endpointId, items] of applied) {
-    const ep = endpoints.get(endpointId);
-    if (!ep?.active) continue;
-    const reason = disableReason(
-      ep,
-      items.map((i) => group[i] as DeliveryCompleteParams),
-    );
-    if (reason === null) continue;
-    const off = await setEndpointActive(
-      q,
-      { tenantId: ep.tenantId, id: ep.id, active: false, reason },
-      (group[items.at(-1) as number] as DeliveryCompleteParams).now,
-    );
-    if (off) {
-      endpoints.set(endpointId, off);
-      // One outcome reports the change, so it is notified once.
-      disabledBy.add(items.at(-1) as number);
-    }
-  }
-
   return group.map((_, i) => {
     const row = recorded.get(i);
     // No row: the delivery does not exist (nothing was recorded).
     if (!row) return { applied: false, disabled: false, endpoint: null };
     return {
       applied: row.outcome_applied,
-      disabled: disabledBy.has(i),
+      disabled: row.outcome_disabled,
       endpoint: endpoints.get(row.outcome_endpoint) ?? null,
     };
   });
