@@ -105,12 +105,14 @@ class CompletionGroup {
 export interface SqliteAccess {
   stmt: (sql: string) => StatementSync;
   tx: <T>(fn: () => T) => T;
+  /** For claims, outcomes and fan-out: no fsync of its own (SqliteStore explains). */
+  stateTx: <T>(fn: () => T) => T;
   run: <T>(fn: () => T) => Promise<T>;
 }
 
-export function sqliteDeliveryStore({ stmt, tx, run }: SqliteAccess): DeliveryStore {
+export function sqliteDeliveryStore({ stmt, tx, stateTx, run }: SqliteAccess): DeliveryStore {
   const s = stmt;
-  const completions = new CompletionGroup(stmt, tx);
+  const completions = new CompletionGroup(stmt, stateTx);
   return {
     endpointCreate(p: {
       tenantId: string;
@@ -220,7 +222,7 @@ export function sqliteDeliveryStore({ stmt, tx, run }: SqliteAccess): DeliverySt
       deliveries: NewDelivery[];
       now: Date;
     }): Promise<boolean> {
-      return run(() => tx(() => dispatchEndpoint(s, p, p.now.getTime())));
+      return run(() => stateTx(() => dispatchEndpoint(s, p, p.now.getTime())));
     },
 
     deliveryInsert(p: {
@@ -257,7 +259,7 @@ export function sqliteDeliveryStore({ stmt, tx, run }: SqliteAccess): DeliverySt
     },
 
     deliveryClaim(p: DeliveryClaimParams): Promise<ClaimedDelivery[]> {
-      return run(() => tx(() => claimDeliveries(s, p)));
+      return run(() => stateTx(() => claimDeliveries(s, p)));
     },
 
     deliveryComplete(p: DeliveryCompleteParams): Promise<DeliveryCompleteResult> {
