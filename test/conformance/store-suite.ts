@@ -157,6 +157,52 @@ export function describeStore(factory: StoreFactory): void {
         expect(o?.replayed).toBe(false);
       });
 
+      it('keeps order and replays across a large batch of new, earlier and repeated keys', async () => {
+        const [earlier] = await store.eventAppend({
+          tenantId: tenant.id,
+          events: [ev('a.b', { n: -1 }, { idempotencyKey: 'k7' })],
+        });
+        // 300 events: every 10th reuses an earlier key, every 7th repeats one
+        // from within the batch, the rest are new or have no key at all.
+        const events = Array.from({ length: 300 }, (_, i) => {
+          if (i % 10 === 5) return ev('a.b', { n: i }, { idempotencyKey: 'k7' });
+          if (i % 7 === 6) return ev('a.b', { n: i }, { idempotencyKey: `k${i - 6}` });
+          return ev('a.b', { n: i }, { idempotencyKey: i % 2 === 0 ? `k${i}` : null });
+        });
+        const out = await store.eventAppend({ tenantId: tenant.id, events });
+        expect(out).toHaveLength(300);
+        let next = 2;
+        out.forEach((a, i) => {
+          const e = events[i] as NewEvent;
+          const repeatsBatch = i % 7 === 6 && i % 10 !== 5 && (i - 6) % 2 === 0;
+          if (e.idempotencyKey === 'k7') {
+            expect(a).toEqual({ event: earlier?.event, replayed: true });
+          } else if (repeatsBatch) {
+            expect(a).toEqual({ event: out[i - 6]?.event, replayed: true });
+          } else {
+            expect(a.replayed).toBe(false);
+            expect(a.event.sequence).toBe(next++);
+            expect(a.event.data).toEqual({ n: i });
+          }
+        });
+        const stored = [];
+        let after: number | null = null;
+        for (;;) {
+          const page = await store.eventList({
+            ...listAll,
+            tenantId: tenant.id,
+            afterSequence: after,
+          });
+          if (page.length === 0) break;
+          stored.push(...page);
+          after = page.at(-1)?.sequence ?? null;
+        }
+        expect(stored.map((e) => e.sequence)).toEqual(
+          Array.from({ length: next - 1 }, (_, i) => i + 1),
+        );
+        expect(stored.slice(1)).toEqual(out.filter((a) => !a.replayed).map((a) => a.event));
+      });
+
       it('stores nothing when an append fails part-way', async () => {
         await expect(
           store.eventAppend({ tenantId: 'tenant_does_not_exist', events: [ev('a.b'), ev('a.c')] }),

@@ -32,6 +32,56 @@ function toStored(r: EventDbRow): StoredEvent {
   };
 }
 
+const COLUMNS_PER_ROW = 8;
+/**
+ * Rows per INSERT statement. Each statement run crosses from JS into SQLite
+ * and back; for a batch of 500, multi-row statements of around a hundred
+ * rows took about a third less CPU than 500 single-row runs (statements of
+ * all 500 rows were slower again). Remainders use power-of-two sizes, so at
+ * most eight statements are ever prepared.
+ */
+const MAX_ROWS_PER_INSERT = 128;
+const insertSql: string[] = [];
+
+function insertStatementSql(rows: number): string {
+  insertSql[rows] ??=
+    'INSERT INTO events (tenant_id, sequence, id, type, organization_id, idempotency_key, data, created_at) VALUES ' +
+    new Array(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+  return insertSql[rows];
+}
+
+type RowValues = (string | number | null)[];
+
+/** `values` holds the rows' columns one row after another. */
+function insertRows(stmt: Stmt, values: RowValues): void {
+  const rowCount = values.length / COLUMNS_PER_ROW;
+  let done = 0;
+  while (done < rowCount) {
+    let n = MAX_ROWS_PER_INSERT;
+    while (n > rowCount - done) n >>= 1;
+    stmt(insertStatementSql(n)).run(
+      ...values.slice(done * COLUMNS_PER_ROW, (done + n) * COLUMNS_PER_ROW),
+    );
+    done += n;
+  }
+}
+
+/** Earlier events of this tenant by idempotency key, in one query whatever the count. */
+function priorByKey(stmt: Stmt, tenantId: string, p: EventAppendParams): Map<string, StoredEvent> {
+  const keys = new Set<string>();
+  for (const e of p.events) if (e.idempotencyKey !== null) keys.add(e.idempotencyKey);
+  const found = new Map<string, StoredEvent>();
+  if (keys.size === 0) return found;
+  const rows = stmt(
+    'SELECT tenant_id, sequence, id, type, organization_id, data, created_at, idempotency_key FROM events' +
+      ' WHERE tenant_id = ? AND idempotency_key IN (SELECT value FROM json_each(?))',
+  ).all(tenantId, JSON.stringify([...keys])) as unknown as (EventDbRow & {
+    idempotency_key: string;
+  })[];
+  for (const r of rows) found.set(r.idempotency_key, toStored(r));
+  return found;
+}
+
 /** Must run inside a write transaction: it reads and advances the stream head. */
 export function appendEvents(stmt: Stmt, p: EventAppendParams, now: number): AppendedEvent[] {
   const head = stmt(
@@ -44,32 +94,30 @@ export function appendEvents(stmt: Stmt, p: EventAppendParams, now: number): App
   // created_at never goes backwards within a stream, so time ranges and
   // retention agree with sequence order even if the wall clock steps back.
   const createdAt = Math.max(now, head?.last_created_at ?? 0);
-  const byKey = new Map<string, StoredEvent>();
-  const insert = stmt(
-    'INSERT INTO events (tenant_id, sequence, id, type, organization_id, idempotency_key, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-  );
-  const findByKey = stmt(`${SELECT} WHERE tenant_id = ? AND idempotency_key = ?`);
+  // Every event of one append has the same created_at; one Date serves them all.
+  const createdAtDate = new Date(createdAt);
+  // Holds earlier events and, as the loop goes, this append's own first use of a key.
+  const byKey = priorByKey(stmt, p.tenantId, p);
+  const values: RowValues = [];
   const out: AppendedEvent[] = [];
   for (const e of p.events) {
     if (e.idempotencyKey !== null) {
       const seen = byKey.get(e.idempotencyKey);
-      const prior = findByKey.get(p.tenantId, e.idempotencyKey) as EventDbRow | undefined;
-      if (seen || prior) {
-        out.push({ event: seen ?? toStored(prior as EventDbRow), replayed: true });
+      if (seen) {
+        out.push({ event: seen, replayed: true });
         continue;
       }
     }
     sequence += 1;
     lastId = newEventId(createdAt, lastId);
-    const data = e.dataJson ?? JSON.stringify(e.data);
-    insert.run(
+    values.push(
       p.tenantId,
       sequence,
       lastId,
       e.type,
       e.organizationId,
       e.idempotencyKey,
-      data,
+      e.dataJson ?? JSON.stringify(e.data),
       createdAt,
     );
     const stored: StoredEvent = {
@@ -79,18 +127,18 @@ export function appendEvents(stmt: Stmt, p: EventAppendParams, now: number): App
       type: e.type,
       organizationId: e.organizationId,
       data: e.data,
-      createdAt: new Date(createdAt),
+      createdAt: createdAtDate,
     };
     if (e.idempotencyKey !== null) byKey.set(e.idempotencyKey, stored);
     out.push({ event: stored, replayed: false });
   }
-  if (lastId !== null && sequence !== (head?.last_sequence ?? 0)) {
-    stmt(
-      'INSERT INTO streams (tenant_id, last_sequence, last_event_id, last_created_at) VALUES (?, ?, ?, ?)' +
-        ' ON CONFLICT (tenant_id) DO UPDATE SET last_sequence = excluded.last_sequence,' +
-        ' last_event_id = excluded.last_event_id, last_created_at = excluded.last_created_at',
-    ).run(p.tenantId, sequence, lastId, createdAt);
-  }
+  if (values.length === 0) return out;
+  insertRows(stmt, values);
+  stmt(
+    'INSERT INTO streams (tenant_id, last_sequence, last_event_id, last_created_at) VALUES (?, ?, ?, ?)' +
+      ' ON CONFLICT (tenant_id) DO UPDATE SET last_sequence = excluded.last_sequence,' +
+      ' last_event_id = excluded.last_event_id, last_created_at = excluded.last_created_at',
+  ).run(p.tenantId, sequence, lastId, createdAt);
   return out;
 }
 
