@@ -8,6 +8,14 @@ export interface PublisherOptions {
   maxEventBytes: number;
 }
 
+/** An appended event with its data as JSON text, so a response need not serialize it again. */
+export interface PublishedEvent extends AppendedEvent {
+  dataJson: string;
+}
+
+/** UTF-8 needs at most 3 bytes per UTF-16 code unit (a surrogate pair is 4 bytes for 2 units). */
+const MAX_UTF8_BYTES_PER_UNIT = 3;
+
 export class Publisher {
   readonly #store: Store;
   readonly #opts: PublisherOptions;
@@ -17,12 +25,14 @@ export class Publisher {
     this.#opts = opts;
   }
 
-  async publish(tenantId: string, events: NewEvent[], fieldPrefix = ''): Promise<AppendedEvent[]> {
+  async publish(tenantId: string, events: NewEvent[], fieldPrefix = ''): Promise<PublishedEvent[]> {
     const serialized = events.map((e) => ({
       ...e,
       dataJson: e.dataJson ?? JSON.stringify(e.data),
     }));
     serialized.forEach((e, i) => {
+      // Counting UTF-8 bytes reads the whole text; the length bounds it from above.
+      if (e.dataJson.length * MAX_UTF8_BYTES_PER_UNIT <= this.#opts.maxEventBytes) return;
       const size = Buffer.byteLength(e.dataJson);
       if (size > this.#opts.maxEventBytes) {
         const field = events.length > 1 || fieldPrefix ? `${fieldPrefix}${i}.data` : 'data';
@@ -33,6 +43,14 @@ export class Publisher {
         );
       }
     });
-    return this.#store.eventAppend({ tenantId, events: serialized });
+    const appended = await this.#store.eventAppend({ tenantId, events: serialized });
+    return appended.map((a, i) => ({
+      event: a.event,
+      replayed: a.replayed,
+      // A replay answers with the first event, whose data may differ from this request's.
+      dataJson: a.replayed
+        ? JSON.stringify(a.event.data)
+        : (serialized[i] as { dataJson: string }).dataJson,
+    }));
   }
 }

@@ -6,6 +6,7 @@ import { HeraldError } from '../../domain/problem.ts';
 import type { EventQuery, EventReader } from '../../services/event-reader.ts';
 import type { Publisher } from '../../services/publisher.ts';
 import { requireAuth } from '../auth.ts';
+import { eventBatchOutJson, eventOutJson, JSON_CONTENT_TYPE } from '../event-json.ts';
 import { Problem, problemResponses } from '../schemas/common-schemas.ts';
 import {
   EventBatchIn,
@@ -69,7 +70,11 @@ export const eventRoutes =
         const [result] = await deps.publisher.publish(auth.tenantId, [toNewEvent(request.body)]);
         if (!result) throw new Error('append returned no event');
         if (result.replayed) reply.header('idempotent-replayed', 'true');
-        return reply.code(result.replayed ? 200 : 201).send(toEventOut(result.event));
+        // Already the schema's serialized form (event-json.ts); Fastify sends JSON text as is.
+        return reply
+          .code(result.replayed ? 200 : 201)
+          .type(JSON_CONTENT_TYPE)
+          .send(eventOutJson(result) as unknown as Static<typeof EventOut>);
       },
     );
 
@@ -87,14 +92,15 @@ export const eventRoutes =
       },
       async (request, reply) => {
         const auth = requireAuth(request);
-        const appended = await deps.publisher.publish(
+        const published = await deps.publisher.publish(
           auth.tenantId,
           request.body.events.map(toNewEvent),
           'events.',
         );
         return reply
           .code(201)
-          .send({ object: 'list', data: appended.map((a) => toEventOut(a.event)) });
+          .type(JSON_CONTENT_TYPE)
+          .send(eventBatchOutJson(published) as unknown as Static<typeof EventBatchOut>);
       },
     );
 
