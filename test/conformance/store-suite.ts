@@ -212,6 +212,24 @@ export function describeStore(factory: StoreFactory): void {
         );
       });
 
+      it('stores nothing of a large append that fails mid-insert, and still stores its neighbour', async () => {
+        const bad = Array.from({ length: 300 }, (_, i) =>
+          // A NOT NULL violation deep inside the batch, past the first INSERT statement.
+          ev(i === 200 ? (null as unknown as string) : 'a.b', { i }),
+        );
+        const [failed, ok] = await Promise.allSettled([
+          store.eventAppend({ tenantId: tenant.id, events: bad }),
+          store.eventAppend({ tenantId: tenant.id, events: [ev('a.c'), ev('a.d')] }),
+        ]);
+        expect(failed.status).toBe('rejected');
+        expect(ok.status).toBe('fulfilled');
+        const stored = await store.eventList({ ...listAll, tenantId: tenant.id });
+        expect(stored.map((e) => [e.sequence, e.type])).toEqual([
+          [1, 'a.c'],
+          [2, 'a.d'],
+        ]);
+      });
+
       it('lists with cursor, order, limit and filters', async () => {
         await store.eventAppend({
           tenantId: tenant.id,
