@@ -44,8 +44,8 @@ const COLUMNS_PER_ROW = 8;
  * OR FAIL, because under the default ABORT a multi-row statement may have to
  * undo its own earlier rows, so SQLite keeps a statement journal of original
  * pages (a temp file past 64 KB, about 1 KB per row here). FAIL keeps none and
- * leaves a failed statement's earlier rows in place; appendEvents runs inside
- * a savepoint that is rolled back on any error, which removes them.
+ * leaves a failed statement's earlier rows in place; the caller of
+ * appendEvents rolls the whole append back on any error, which removes them.
  */
 const MAX_ROWS_PER_INSERT = 128;
 const insertSql: string[] = [];
@@ -90,8 +90,9 @@ function priorByKey(stmt: Stmt, tenantId: string, p: EventAppendParams): Map<str
 }
 
 /**
- * Must run inside a write transaction (it reads and advances the stream head)
- * and inside a savepoint that the caller rolls back if this throws.
+ * Must run inside a write transaction (it reads and advances the stream head).
+ * If it throws, the caller must roll back to before it (the transaction or a
+ * savepoint): a failed INSERT OR FAIL leaves its earlier rows behind.
  */
 export function appendEvents(stmt: Stmt, p: EventAppendParams, now: number): AppendedEvent[] {
   const head = stmt(
