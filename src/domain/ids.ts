@@ -9,7 +9,18 @@ const ULID_RE = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 export const EVENT_ID_PREFIX = 'event_';
 
+// The events of a batch share one millisecond, and so one encoded time.
+let lastMs = Number.NaN;
+let lastEncoded = '';
+
 function encodeTime(ms: number): string {
+  if (ms === lastMs) return lastEncoded;
+  lastMs = ms;
+  lastEncoded = encodeTimeUncached(ms);
+  return lastEncoded;
+}
+
+function encodeTimeUncached(ms: number): string {
   let out = '';
   let t = ms;
   for (let i = 0; i < TIME_LEN; i++) {
@@ -26,16 +37,14 @@ function randomPart(): string {
   return out;
 }
 
-/** Increments a base32 string by one; the caller guarantees it does not overflow in practice (2^80 ids per ms). */
-function increment(s: string): string {
-  const chars = s.split('');
-  for (let i = chars.length - 1; i >= 0; i--) {
-    const idx = ALPHABET.indexOf(chars[i] as string);
-    if (idx < 31) {
-      chars[i] = ALPHABET[idx + 1] as string;
-      return chars.join('');
-    }
-    chars[i] = '0';
+/**
+ * Increments a base32 string by one; the caller guarantees it does not overflow in practice (2^80 ids per ms).
+ * Runs once per event of a batch (they share a millisecond), so it copies the string only once.
+ */
+export function incrementBase32(s: string): string {
+  for (let i = s.length - 1; i >= 0; i--) {
+    const idx = ALPHABET.indexOf(s[i] as string);
+    if (idx < 31) return s.slice(0, i) + ALPHABET[idx + 1] + '0'.repeat(s.length - 1 - i);
   }
   throw new Error('ULID random component overflow');
 }
@@ -52,7 +61,7 @@ export function nextMonotonicUlid(ms: number, previous: string | null): string {
   if (previous) {
     const prevTime = previous.slice(0, TIME_LEN);
     if (encodeTime(ms) <= prevTime) {
-      return prevTime + increment(previous.slice(TIME_LEN));
+      return prevTime + incrementBase32(previous.slice(TIME_LEN));
     }
   }
   return newUlid(ms);
