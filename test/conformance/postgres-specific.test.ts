@@ -8,6 +8,7 @@ import { ENDPOINT_DEFAULTS } from '../../src/services/delivery/endpoint-config.t
 import { RetryableStoreError } from '../../src/store/errors.ts';
 import { DELETE_FINISHED } from '../../src/store/postgres/postgres-delivery-retention.ts';
 import { translatePostgresError } from '../../src/store/postgres/postgres-errors.ts';
+import { eventsByIdsQuery } from '../../src/store/postgres/postgres-event-lookups.ts';
 import { eventByIdQuery } from '../../src/store/postgres/postgres-events.ts';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import type { EventListParams } from '../../src/store/store.ts';
@@ -289,6 +290,25 @@ if (await postgresTestsEnabled()) {
       const plan = row?.['QUERY PLAN'][0].Plan ?? {};
       expect(plan['Actual Rows']).toBe(1);
       expect((plan['Shared Hit Blocks'] ?? 0) + (plan['Shared Read Blocks'] ?? 0)).toBeLessThan(20);
+
+      // The delivery worker's read of a claim's events: a few pages per id,
+      // not a walk over the day (it once read ~15,000 pages per call here).
+      const ids = Array.from(
+        { length: 30 },
+        (_, i) => `event_${String(100_000 + i).padStart(26, '0')}`,
+      );
+      const many = eventsByIdsQuery(tenant.id, [first?.event.id as string, ...ids]);
+      if (!many) throw new Error('event ids did not parse');
+      const [manyRow] = await sql<{ 'QUERY PLAN': [{ Plan: Record<string, number> }] }>(
+        s.schema,
+        `EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${many.text}`,
+        many.values,
+      );
+      const manyPlan = manyRow?.['QUERY PLAN'][0].Plan ?? {};
+      expect(manyPlan['Actual Rows']).toBe(31);
+      expect(
+        (manyPlan['Shared Hit Blocks'] ?? 0) + (manyPlan['Shared Read Blocks'] ?? 0),
+      ).toBeLessThan(31 * 10);
     });
 
     it('deletes a chunk of finished deliveries by index, never reading the whole table', async () => {
