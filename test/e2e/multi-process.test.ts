@@ -127,7 +127,12 @@ if (await postgresTestsEnabled()) {
             size === 1
               ? await api.post('/events', events[0])
               : await api.post('/events/batch', { events });
-          expect(res.status).toBe(201);
+          if (res.status !== 201) {
+            const proc = (p % 2 === 0 ? api0 : api1) as ServeProcess;
+            throw new Error(
+              `publish answered ${res.status}: ${JSON.stringify(res.body)}\n${proc.output().slice(-3000)}`,
+            );
+          }
           for (const e of size === 1 ? [res.body] : res.body.data) published.add(e.id);
         }
       });
