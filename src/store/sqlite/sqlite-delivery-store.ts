@@ -44,11 +44,12 @@ import {
 } from './sqlite-endpoints.ts';
 import { translateSqliteError } from './sqlite-errors.ts';
 import { eventHead, listEventsByIds } from './sqlite-events.ts';
+import { type GroupOutcome, runGroup } from './sqlite-group-tx.ts';
 
 /**
  * Group commit for outcomes: completions that arrive in the same event-loop
- * turn share one transaction (one fsync), each in its own savepoint so one
- * failing does not undo the others. With many requests in flight this is what
+ * turn share one transaction (sqlite-group-tx.ts), and one failing does not
+ * undo the others. With many requests in flight this is what
  * keeps SQLite's commit rate from capping delivery throughput.
  */
 class CompletionGroup {
@@ -75,30 +76,20 @@ class CompletionGroup {
   #flush(): void {
     const group = this.#pending;
     this.#pending = [];
-    const results: ({ ok: DeliveryCompleteResult } | { err: unknown })[] = [];
+    let results: GroupOutcome<DeliveryCompleteResult>[];
     try {
-      this.#tx(() => {
-        for (const item of group) {
-          this.#stmt('SAVEPOINT complete').run();
-          try {
-            results.push({ ok: completeDelivery(this.#stmt, item.p) });
-            this.#stmt('RELEASE complete').run();
-          } catch (err) {
-            this.#stmt('ROLLBACK TO complete').run();
-            this.#stmt('RELEASE complete').run();
-            results.push({ err: translateSqliteError(err) });
-          }
-        }
-      });
+      results = runGroup(this.#tx, this.#stmt, group, (item) =>
+        completeDelivery(this.#stmt, item.p),
+      );
     } catch (err) {
       for (const item of group) item.reject(translateSqliteError(err));
       return;
     }
-    group.forEach((item, i) => {
-      const r = results[i];
-      if (r && 'ok' in r) item.resolve(r.ok);
-      else item.reject(r?.err);
-    });
+    for (const [i, item] of group.entries()) {
+      const r = results[i] as GroupOutcome<DeliveryCompleteResult>;
+      if ('ok' in r) item.resolve(r.ok);
+      else item.reject(r.err);
+    }
   }
 }
 

@@ -25,6 +25,7 @@ import type {
 import { sqliteDeliveryStore } from './sqlite-delivery-store.ts';
 import { translateSqliteError } from './sqlite-errors.ts';
 import { appendEvents, getEventById, listEvents } from './sqlite-events.ts';
+import { type GroupOutcome, runGroup } from './sqlite-group-tx.ts';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -66,7 +67,7 @@ interface PendingAppend {
   reject: (err: unknown) => void;
 }
 
-type AppendOutcome = { ok: AppendedEvent[] } | { err: unknown };
+type AppendOutcome = GroupOutcome<AppendedEvent[]>;
 
 const KEY_SELECT =
   'SELECT k.id, k.tenant_id, t.name AS tenant_name, k.name, k.hint, k.admin, k.created_at, k.revoked_at' +
@@ -108,7 +109,8 @@ export class SqliteStore implements Store {
    * change) syncs them too, so a power loss can only drop a suffix of such
    * bookkeeping: deliveries then go out again (at-least-once), and no accepted
    * event or acknowledged API change is lost. A process crash loses nothing.
-   * An fsync is 1-3 ms of blocked event loop here; delivery did three per webhook.
+   * Measured here: a commit took 0.15-0.37 ms with its fsync, 0.02-0.03 ms
+   * without, all of it on the event loop.
    */
   #stateTx<T>(fn: () => T): T {
     if (!this.#fullSync) return this.#tx(fn);
@@ -186,7 +188,7 @@ export class SqliteStore implements Store {
   /**
    * Group commit: appends that arrive in the same event-loop turn share one
    * transaction (and one fsync); one failing append does not affect the
-   * others (see #appendGroup). Resolves only after COMMIT.
+   * others (sqlite-group-tx.ts). Resolves only after COMMIT.
    */
   eventAppend(p: EventAppendParams): Promise<AppendedEvent[]> {
     return new Promise((resolve, reject) => {
@@ -200,7 +202,12 @@ export class SqliteStore implements Store {
     this.#pendingAppends = [];
     let results: AppendOutcome[];
     try {
-      results = this.#appendGroup(group);
+      results = runGroup(
+        (fn) => this.#tx(fn),
+        (sql) => this.#stmt(sql),
+        group,
+        (item) => appendEvents((sql) => this.#stmt(sql), item.params, Date.now()),
+      );
     } catch (err) {
       const translated = translateSqliteError(err);
       for (const item of group) item.reject(translated);
@@ -223,48 +230,6 @@ export class SqliteStore implements Store {
       item.resolve(r.ok);
     });
     for (const [tenantId, last] of heads) this.#commits.emit('commit', tenantId, last);
-  }
-
-  /**
-   * Runs a group in one transaction. Appends almost never fail, so the group
-   * first runs without savepoints: each costs two statements and a journal
-   * copy of every existing page the append changes (spilled to a temp file
-   * past 64 KB, which a batch of 500 reaches). If an append throws, that
-   * transaction is rolled back and the group runs again with a savepoint per
-   * append, so the failing one is the only one lost.
-   */
-  #appendGroup(group: PendingAppend[]): AppendOutcome[] {
-    let failed: { err: unknown } | null = null;
-    try {
-      return this.#tx(() =>
-        group.map((item) => {
-          try {
-            return { ok: appendEvents((sql) => this.#stmt(sql), item.params, Date.now()) };
-          } catch (err) {
-            failed = { err: translateSqliteError(err) };
-            throw err;
-          }
-        }),
-      );
-    } catch (err) {
-      // BEGIN or COMMIT failed: the whole group fails, as one transaction.
-      if (failed === null) throw err;
-      if (group.length === 1) return [failed];
-    }
-    return this.#tx(() =>
-      group.map((item) => {
-        this.#stmt('SAVEPOINT append').run();
-        try {
-          const ok = appendEvents((sql) => this.#stmt(sql), item.params, Date.now());
-          this.#stmt('RELEASE append').run();
-          return { ok };
-        } catch (err) {
-          this.#stmt('ROLLBACK TO append').run();
-          this.#stmt('RELEASE append').run();
-          return { err: translateSqliteError(err) };
-        }
-      }),
-    );
   }
 
   eventDeleteBefore(p: EventDeleteBeforeParams): Promise<number> {
