@@ -1,36 +1,27 @@
 // Event reads for push delivery: a delivery's events by id, and a tenant's head.
 import type { StoredEvent } from '../../domain/event.ts';
-import { parseEventId } from '../../domain/ids.ts';
 import type { Queryable } from './postgres-endpoints.ts';
-import { COLUMNS, type EventDbRow, toStored } from './postgres-events.ts';
-import { DAY_MS } from './postgres-partitions.ts';
+import { COLUMNS, type EventDbRow, idTimeWindow, toStored } from './postgres-events.ts';
 
 /** The lookup of events by id (in no order), or null when no id parses. */
 export function eventsByIdsQuery(
   tenantId: string,
   ids: string[],
 ): { name: string; text: string; values: unknown[] } | null {
-  // Ids encode their creation time: bounding created_at by them lets
-  // PostgreSQL skip every other day's partition (as in getEventById). One
-  // probe per id (LATERAL ... LIMIT 1) of the (tenant_id, id, created_at)
-  // index: with `id = ANY(...)` and a partition without statistics (a fresh
-  // day, autovacuum behind) the planner walked the primary key over the whole
-  // day instead, 60 ms at 100,000 events. The caller sorts: an ORDER BY
-  // sequence invites the same walk.
-  const times = ids.flatMap((id) => parseEventId(id)?.ms ?? []);
-  if (times.length === 0) return null;
+  // One probe per id (LATERAL ... LIMIT 1) of the (tenant_id, id, created_at)
+  // index, within the ids' partition window: with `id = ANY(...)` and a
+  // partition without statistics (a fresh day, autovacuum behind) the planner
+  // walked the primary key over the whole day instead, 60 ms at 100,000
+  // events. The caller sorts: an ORDER BY sequence invites the same walk.
+  const window = idTimeWindow(ids);
+  if (!window) return null;
   return {
     name: 'herald_events_by_ids',
     text:
       'SELECT e.* FROM unnest($2::text[]) AS want(id) CROSS JOIN LATERAL (' +
       `SELECT ${COLUMNS} FROM events x WHERE x.tenant_id = $1 AND x.id = want.id` +
       ' AND x.created_at >= $3 AND x.created_at < $4 LIMIT 1) e',
-    values: [
-      tenantId,
-      [...new Set(ids)],
-      new Date(Math.min(...times) - DAY_MS),
-      new Date(Math.max(...times) + DAY_MS),
-    ],
+    values: [tenantId, [...new Set(ids)], ...window],
   };
 }
 

@@ -208,20 +208,29 @@ export async function appendGroup(
   }
 }
 
+/**
+ * The created_at window that holds the events of these ids, or null when none
+ * parses. An event id encodes its created_at (ids are minted from it), so
+ * bounding created_at by it lets PostgreSQL skip all other days' partitions.
+ */
+export function idTimeWindow(ids: string[]): [Date, Date] | null {
+  const times = ids.flatMap((id) => parseEventId(id)?.ms ?? []);
+  if (times.length === 0) return null;
+  return [new Date(Math.min(...times) - DAY_MS), new Date(Math.max(...times) + DAY_MS)];
+}
+
 /** The lookup of one event by id, or null for a malformed id (which matches nothing). */
 export function eventByIdQuery(
   tenantId: string,
   id: string,
 ): { text: string; values: unknown[] } | null {
-  // An event id encodes its created_at (ids are minted from it), so a window
-  // around that time lets PostgreSQL skip all other days' partitions. The
-  // window is part of the events_tenant_id_created_at index (migration 0003),
-  // so within a partition the lookup stays one index probe.
-  const parsed = parseEventId(id);
-  if (!parsed) return null;
+  // The window is part of the events_tenant_id_created_at index (migration
+  // 0003), so within a partition the lookup stays one index probe.
+  const window = idTimeWindow([id]);
+  if (!window) return null;
   return {
     text: `SELECT ${COLUMNS} FROM events WHERE tenant_id = $1 AND id = $2 AND created_at >= $3 AND created_at < $4`,
-    values: [tenantId, id, new Date(parsed.ms - DAY_MS), new Date(parsed.ms + DAY_MS)],
+    values: [tenantId, id, ...window],
   };
 }
 
