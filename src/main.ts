@@ -103,8 +103,12 @@ export async function startHerald(
         allowPrivate: cfg.allowPrivateEndpoints,
         concurrency: cfg.deliveryConcurrency,
         notifySummaryIntervalMs: cfg.notifySummaryIntervalMs,
+        ownershipTtlMs: cfg.deliveryOwnershipTtlMs,
         onError: (err) => {
           if (logger) logger.error({ err }, 'delivery error');
+        },
+        onLog: (msg, fields) => {
+          if (logger) logger.info(fields, msg);
         },
       })
     : null;
@@ -119,7 +123,7 @@ export async function startHerald(
     // api role: workers elsewhere find new work through commit notifications and their polls.
     endpoints:
       delivery?.endpoints ??
-      new EndpointService(store, { allowPrivate: cfg.allowPrivateEndpoints, wake: () => {} }),
+      new EndpointService(store, { allowPrivate: cfg.allowPrivateEndpoints, wake: async () => {} }),
     healthOnly: !runsApi,
   });
   await app.listen({ host: cfg.host, port: cfg.port });
@@ -141,7 +145,7 @@ export async function startHerald(
       closed = true;
       await retention.stop();
       await app.close();
-      // In-flight sends get a short grace; any cut off keep their lease and are resent later.
+      // In-flight sends get a short grace; any cut off are sent again by the next owner.
       await delivery?.stop(2_000);
       hub.close();
       await replica?.close();

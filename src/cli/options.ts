@@ -31,6 +31,7 @@ const FLAG_TO_KEY: Record<string, keyof Config> = {
   allowPrivateEndpoints: 'allowPrivateEndpoints',
   deliveryConcurrency: 'deliveryConcurrency',
   notifySummaryInterval: 'notifySummaryIntervalMs',
+  deliveryOwnershipTtl: 'deliveryOwnershipTtlMs',
   role: 'role',
   readDatabase: 'readDatabaseUrl',
 };

@@ -27,6 +27,10 @@ export function serveCommand(): Command {
     )
     .option('--delivery-concurrency <n>', 'most webhook requests in flight at once (default 100)')
     .option('--notify-summary-interval <duration>', 'period of success summaries (default 1h)')
+    .option(
+      '--delivery-ownership-ttl <duration>',
+      "how long a dead worker's endpoints wait before live workers take them (default 10s)",
+    )
     .option('--role <role>', 'api, worker or all (env HERALD_ROLE, default all)')
     .option(
       '--read-database <url>',

@@ -28,6 +28,8 @@ export interface Config {
   deliveryConcurrency: number;
   /** Period of notify_success summaries. */
   notifySummaryIntervalMs: number;
+  /** How long a worker's endpoints stay its own without a heartbeat before live workers take them over. */
+  deliveryOwnershipTtlMs: number;
   /** What this process runs: the HTTP API, the delivery worker (and retention), or both. */
   role: 'api' | 'worker' | 'all';
   /** PostgreSQL read replica for Events API list reads; null reads from the primary. */
@@ -168,13 +170,20 @@ export const CONFIG_KEYS: Record<keyof Config, KeySpec> = {
     default: '1h',
     doc: 'How often endpoints with notify_success get a summary of successful deliveries.',
   },
+  deliveryOwnershipTtlMs: {
+    flag: '--delivery-ownership-ttl',
+    env: ['HERALD_DELIVERY_OWNERSHIP_TTL'],
+    kind: 'duration',
+    default: '10s',
+    doc: "How long a worker's endpoints stay its own after its last heartbeat (sent every second); a crashed worker's endpoints are taken over by a live worker within this plus a second. Only matters with several workers on PostgreSQL.",
+  },
   role: {
     flag: '--role',
     env: ['HERALD_ROLE'],
     kind: 'enum',
     values: ['api', 'worker', 'all'],
     default: 'all',
-    doc: 'What this process runs: api (the HTTP API only), worker (webhook delivery, fan-out and retention; only /healthz on the port) or all.',
+    doc: 'What this process runs: api (the HTTP API only), worker (webhook delivery and retention; only /healthz on the port) or all.',
   },
   readDatabaseUrl: {
     flag: '--read-database',

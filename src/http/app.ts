@@ -86,7 +86,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     );
     await authed.register(apiKeyRoutes(deps.store));
     const endpoints =
-      deps.endpoints ?? new EndpointService(deps.store, { allowPrivate: false, wake: () => {} });
+      deps.endpoints ??
+      new EndpointService(deps.store, { allowPrivate: false, wake: async () => {} });
     await authed.register(endpointRoutes({ store: deps.store, endpoints }));
     await authed.register(deliveryRoutes({ store: deps.store, endpoints }));
   });

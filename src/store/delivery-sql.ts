@@ -1,4 +1,4 @@
 // SQL shared by both dialects' delivery queries.
 
 /** The statuses that end a delivery, for IN / NOT IN clauses. */
-export const FINAL_SQL = "('succeeded', 'failed', 'cancelled')";
+export const FINAL_SQL = "('succeeded', 'failed')";

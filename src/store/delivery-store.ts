@@ -1,166 +1,94 @@
-// The storage contract for push delivery (webhook endpoints). Store extends it,
-// so every backend implements it and passes test/conformance/delivery-suite.ts.
-// Same house rules as store.ts: noun-first methods, one params object, and
-// tenantId on every method that touches one tenant's data. Methods without a
-// tenantId are the background worker's, which serves every tenant.
+// The storage contract for push delivery. Store extends it, so every backend
+// implements it and passes test/conformance/delivery-suite.ts. It persists and
+// reads; it holds no delivery rule (limits, ordering, retry, health and
+// disabling are decided in src/domain and src/services/delivery).
 //
-// Model: an endpoint has a dispatch cursor (the last event sequence already
-// fanned out to it). The dispatcher turns events after the cursor into
-// delivery rows and advances the cursor in one transaction, so the backlog of
-// an endpoint costs one integer, not one row per event. Delivery rows are
-// leased by the worker while a request is in flight; an expired lease makes a
-// delivery claimable again (crash recovery: at most in-flight work is resent).
+// Model: every endpoint is a consumer of its tenant's log with a durable
+// cursor, and one worker at a time owns it (owner_id, owner_until, renewed by
+// the worker's heartbeat). Only the owner sends to an endpoint and writes its
+// progress; it writes a delivery row once an attempt has an outcome, so the
+// happy path costs one delivery row and one attempt row per message, written
+// with many others in one group commit, and no row per queued event.
+import type {
+  AttemptRow,
+  DeliveryKind,
+  DeliveryRow,
+  DeliveryStatus,
+  NewAttempt,
+  NewDelivery,
+} from '../domain/delivery.ts';
+import type {
+  DisabledReason,
+  EndpointConfig,
+  EndpointHealthState,
+  EndpointRow,
+  EndpointSecret,
+} from '../domain/endpoint.ts';
 import type { StoredEvent } from '../domain/event.ts';
-import type { PayloadFormat } from '../domain/payload-format.ts';
 
-export interface EndpointSecret {
-  secret: string;
-  /** null: current secret; otherwise a rotated-out secret that signs until then. */
-  expiresAt: Date | null;
-}
-
-/** Everything an operator configures; defaults are applied before it reaches the store. */
-export interface EndpointConfig {
-  url: string;
-  description: string;
-  active: boolean;
-  eventTypes: string[];
-  organizationId: string | null;
-  authorization: string | null;
-  format: PayloadFormat;
-  contentType: string | null;
-  batchSize: number;
-  batchWaitMs: number;
-  maxConcurrency: number;
-  /** Requests per second, or null for no limit. */
-  rateLimit: number | null;
-  ordered: boolean;
-  /** 'organization': ordering is per organization_id instead of per endpoint. */
-  orderedBy: 'none' | 'organization';
-  /** A preset name or explicit delays in seconds. */
-  retry: string | number[];
-  timeoutConnectMs: number;
-  timeoutResponseMs: number;
-  disableAfterFailures: number | null;
-  disableAfterMs: number | null;
-  notifyUrl: string | null;
-  notifySuccess: boolean;
-}
-
-export type DisabledReason = 'manual' | 'consecutive_failures' | 'failing_duration' | 'gone';
-
-export interface EndpointRow extends EndpointConfig {
+/** Who owns an endpoint, for balancing; cheap to list for every endpoint. */
+export interface EndpointOwnership {
   id: string;
   tenantId: string;
-  secrets: EndpointSecret[];
-  disabledReason: DisabledReason | null;
-  disabledAt: Date | null;
-  createdAt: Date;
-  updatedAt: Date;
-  dispatchCursor: number;
-  consecutiveFailures: number;
-  failingSince: Date | null;
-  lastSuccessAt: Date | null;
-  lastFailureAt: Date | null;
+  ownerId: string | null;
+  ownerUntil: Date | null;
+  stateVersion: number;
 }
 
-export type DeliveryStatus =
-  | 'pending'
-  | 'in_flight'
-  | 'succeeded'
-  | 'retrying'
-  | 'failed'
-  | 'cancelled';
-
-export const FINAL_DELIVERY_STATUSES: readonly DeliveryStatus[] = [
-  'succeeded',
-  'failed',
-  'cancelled',
-];
-
-export interface DeliveryRow {
+/** A delivery row as the owner writes it after an outcome (insert or update by id). */
+export interface DeliveryWrite {
   id: string;
   tenantId: string;
   endpointId: string;
-  /** 'test': a synthetic event carried in `payload`, tried once, not counted in health. */
-  kind: 'event' | 'test';
+  kind: DeliveryKind;
   firstSequence: number;
   lastSequence: number;
+  firstPosition: number | null;
+  lastPosition: number | null;
   eventIds: string[];
-  /** Only for kind 'test': the events to send, already in their public shape. */
   payload: object[] | null;
+  orderKey: string;
   status: DeliveryStatus;
   attemptCount: number;
   nextAttemptAt: Date | null;
-  leaseOwner: string | null;
-  leaseExpiresAt: Date | null;
-  /** Ordering scope within the endpoint: '' or the organization id. */
-  orderKey: string;
+  /** First time this delivery was formed; kept from the existing row on update. */
   createdAt: Date;
-  updatedAt: Date;
 }
 
-export interface NewDelivery {
-  kind: 'event' | 'test';
-  firstSequence: number;
-  lastSequence: number;
-  eventIds: string[];
-  payload: object[] | null;
-  orderKey: string;
-}
-
-export interface AttemptRow {
-  id: string;
+export interface AttemptWrite extends NewAttempt {
   deliveryId: string;
   tenantId: string;
   endpointId: string;
-  attemptedAt: Date;
-  /** As sent, with credentials redacted. */
-  requestHeaders: Record<string, string>;
-  responseStatus: number | null;
-  /** First 4 KiB of the response body. */
-  responseBody: string | null;
-  latencyMs: number;
-  error: string | null;
+  kind: DeliveryKind;
+  succeeded: boolean;
 }
 
-export type NewAttempt = Omit<AttemptRow, 'id' | 'deliveryId' | 'tenantId' | 'endpointId'>;
-
-export interface ClaimedDelivery {
-  delivery: DeliveryRow;
-  endpoint: EndpointRow;
-}
-
-export interface DeliveryClaimParams {
-  owner: string;
-  now: Date;
-  /** Added to the endpoint's connect + response timeout to form the lease. */
-  leaseMarginMs: number;
-  /** Most deliveries to claim in this call. */
-  limit: number;
-  /** Lower per-endpoint concurrency caps (adaptive back-off, rate limits), by endpoint id. */
-  caps: Record<string, number>;
-}
-
-export interface DeliveryCompleteParams {
-  tenantId: string;
-  deliveryId: string;
-  /** The lease owner; the status write is skipped when the lease was lost. */
-  owner: string;
-  now: Date;
-  attempt: NewAttempt;
-  status: 'succeeded' | 'retrying' | 'failed';
-  nextAttemptAt: Date | null;
-  /** Disable the endpoint at once with this reason (HTTP 410). */
+/** What the owner records of one endpoint in a group commit. */
+export interface EndpointProgress {
+  id: string;
+  /** New cursor and position, or null to leave them. */
+  cursor: { sequence: number; position: number } | null;
+  /** Health after the group's outcomes, written only while healthEpoch still matches. */
+  health: EndpointHealthState | null;
+  healthEpoch: number;
+  /** Disable with this reason (written under the same epoch condition). */
   disable: DisabledReason | null;
 }
 
-export interface DeliveryCompleteResult {
-  /** False when the lease had been lost (the attempt is still recorded). */
-  applied: boolean;
-  /** True when this outcome disabled the endpoint. */
-  disabled: boolean;
-  endpoint: EndpointRow | null;
+export interface DeliveryCommitParams {
+  workerId: string;
+  now: Date;
+  endpoints: EndpointProgress[];
+  /** At most one write per delivery id. */
+  deliveries: DeliveryWrite[];
+  attempts: AttemptWrite[];
+}
+
+export interface DeliveryCommitResult {
+  /** Endpoints whose progress was not written because this worker no longer owns them (or they are gone). */
+  lost: string[];
+  /** Endpoints this commit disabled. */
+  disabled: string[];
 }
 
 export interface AttemptStats {
@@ -172,12 +100,12 @@ export interface AttemptStats {
 }
 
 export interface DeliveryStore {
-  /** Inserts an endpoint whose dispatch cursor starts at `dispatchCursor`. */
+  /** Inserts an endpoint whose cursor starts at `cursor` (position 0). */
   endpointCreate(params: {
     tenantId: string;
     config: EndpointConfig;
     secret: string;
-    dispatchCursor: number;
+    cursor: number;
   }): Promise<EndpointRow>;
   /** Also removes its deliveries and attempts. Returns false when absent. */
   endpointDelete(params: { tenantId: string; id: string }): Promise<boolean>;
@@ -188,8 +116,6 @@ export interface DeliveryStore {
     after: string | null;
     limit: number;
   }): Promise<EndpointRow[]>;
-  /** Active endpoints of every tenant, or of one when tenantId is given (dispatcher). */
-  endpointListActive(params: { tenantId: string | null }): Promise<EndpointRow[]>;
   /** Replaces the configuration; returns null when absent. */
   endpointUpdate(params: {
     tenantId: string;
@@ -197,8 +123,8 @@ export interface DeliveryStore {
     config: EndpointConfig;
   }): Promise<EndpointRow | null>;
   /**
-   * active=true clears disabled_reason/at and the failure streak; active=false
-   * records `reason`. Returns null when absent.
+   * active=true clears disabled_reason/at and the health streak and bumps the
+   * health epoch; active=false records `reason`. Returns null when absent.
    */
   endpointSetActive(params: {
     tenantId: string;
@@ -213,25 +139,42 @@ export interface DeliveryStore {
     id: string;
     secrets: EndpointSecret[];
   }): Promise<EndpointRow | null>;
-  /**
-   * Fan-out step, atomically: when the endpoint's cursor still equals
-   * `fromCursor`, inserts `deliveries` (status pending, due now) and sets the
-   * cursor to `toCursor`. Returns false (and changes nothing) otherwise.
-   */
-  endpointDispatch(params: {
-    tenantId: string;
-    endpointId: string;
-    fromCursor: number;
-    toCursor: number;
-    deliveries: NewDelivery[];
-    now: Date;
-  }): Promise<boolean>;
 
-  /** Inserts deliveries outside fan-out (replay, test); the cursor is untouched. */
+  /** Every endpoint's owner, ordered by id. */
+  endpointOwnershipList(): Promise<EndpointOwnership[]>;
+  /**
+   * Takes the given endpoints for `workerId` where they are unowned, owned by
+   * it, or their owner's time has passed (or always, with `force`); returns
+   * the rows it now owns.
+   */
+  endpointAcquire(params: {
+    workerId: string;
+    ids: string[];
+    now: Date;
+    until: Date;
+    force: boolean;
+  }): Promise<EndpointRow[]>;
+  /** Gives up ownership of these endpoints (all of this worker's when ids is null). */
+  endpointRelease(params: { workerId: string; ids: string[] | null }): Promise<void>;
+  /**
+   * Records the worker as alive until `until` and extends its endpoints'
+   * ownership to then; returns the ids of workers alive at `now` (itself included).
+   */
+  workerHeartbeat(params: { workerId: string; now: Date; until: Date }): Promise<string[]>;
+  /** Removes the worker's record (on shutdown, after endpointRelease). */
+  workerRemove(params: { workerId: string }): Promise<void>;
+
+  /**
+   * One group commit of outcomes: upserts the delivery rows, inserts the
+   * attempts, and writes each endpoint's progress where `workerId` still owns
+   * it. Rows of endpoints that no longer exist are dropped.
+   */
+  deliveryCommit(params: DeliveryCommitParams): Promise<DeliveryCommitResult>;
+  /** Queues deliveries (replay, test) as pending and due now; bumps the endpoint's state version. */
   deliveryInsert(params: {
     tenantId: string;
     endpointId: string;
-    deliveries: NewDelivery[];
+    deliveries: (NewDelivery & { id: string })[];
     now: Date;
   }): Promise<DeliveryRow[]>;
   deliveryGet(params: { tenantId: string; id: string }): Promise<DeliveryRow | null>;
@@ -243,30 +186,18 @@ export interface DeliveryStore {
     after: string | null;
     limit: number;
   }): Promise<DeliveryRow[]>;
-  /** Non-final deliveries of an endpoint, of kind 'event'. */
+  /** Open (pending or retrying) deliveries of an endpoint, lowest first sequence first. */
+  deliveryListOpen(params: {
+    tenantId: string;
+    endpointId: string;
+    limit: number;
+  }): Promise<DeliveryRow[]>;
+  /** Open deliveries of an endpoint of kind 'event'. */
   deliveryCountOpen(params: { tenantId: string; endpointId: string }): Promise<number>;
   /**
-   * Claims due work: pending/retrying deliveries with next_attempt_at <= now,
-   * and in_flight ones whose lease expired, of active endpoints (tests: any).
-   * Per endpoint at most min(max_concurrency, rate_limit, caps[id]) minus its unexpired
-   * in-flight deliveries; for ordered endpoints only the lowest-sequence
-   * non-final delivery of an order key, and only when nothing of that key is in
-   * flight. Endpoints are visited in random order so none starves the others.
-   * Claimed rows become in_flight with lease owner/expiry and attempt_count+1.
-   */
-  deliveryClaim(params: DeliveryClaimParams): Promise<ClaimedDelivery[]>;
-  /**
-   * Records the attempt and, when `owner` still holds the lease, the outcome and
-   * the endpoint's health: success resets the failure streak; a failed attempt
-   * sets last_failure_at and failing_since; 'failed' (given up) adds one to
-   * consecutive_failures. The endpoint is disabled when `disable` is set, when
-   * consecutive_failures reaches disable_after_failures, or when it has been
-   * failing for disable_after_ms. Test deliveries never touch endpoint health.
-   */
-  deliveryComplete(params: DeliveryCompleteParams): Promise<DeliveryCompleteResult>;
-  /**
-   * Makes a final (failed/cancelled/succeeded) delivery due again now, with a
-   * fresh attempt budget. Returns null when absent; unchanged when not final.
+   * Makes a final delivery pending and due now with a fresh attempt budget,
+   * and bumps the endpoint's state version. Returns null when absent;
+   * unchanged when not final.
    */
   deliveryRetry(params: { tenantId: string; id: string; now: Date }): Promise<DeliveryRow | null>;
   /** Requeues failed deliveries created in [since, until) of an endpoint; returns how many. */
@@ -277,16 +208,22 @@ export interface DeliveryStore {
     until: Date | null;
     now: Date;
   }): Promise<number>;
-  /** Earliest time any claimable work could become due (next_attempt_at or lease expiry). */
-  deliveryNextDueAt(): Promise<Date | null>;
   /**
-   * Retention: deletes up to `limit` deliveries of every tenant that are final
-   * (succeeded, failed, cancelled) and were last updated (finished, for a
-   * final one) before `before`, oldest first, with their attempts. Open
-   * deliveries are never deleted, whatever their age. Returns how many
-   * deliveries were deleted (their attempts are not counted).
+   * Retention: deletes up to `limit` final deliveries of every tenant last
+   * updated before `before`, oldest first, with their attempts. Open
+   * deliveries are never deleted. Returns how many deliveries were deleted.
    */
   deliveryDeleteFinishedBefore(params: { before: Date; limit: number }): Promise<number>;
+  /**
+   * The original deliveries of an endpoint that carry events with sequences
+   * in [from, to] (kind 'event', positions known), for replays to reuse positions.
+   */
+  deliveryListCovering(params: {
+    tenantId: string;
+    endpointId: string;
+    fromSequence: number;
+    toSequence: number;
+  }): Promise<DeliveryRow[]>;
 
   /** Oldest first. */
   attemptList(params: { tenantId: string; deliveryId: string }): Promise<AttemptRow[]>;

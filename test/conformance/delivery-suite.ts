@@ -1,14 +1,21 @@
 // Conformance of the DeliveryStore part of Store (src/store/delivery-store.ts).
-// Every backend runs it unchanged: sqlite.test.ts calls describeDeliveryStore.
+// Every backend runs it unchanged: sqlite.test.ts and postgres.test.ts call
+// describeDeliveryStore. Delivery rules are not the store's: where a test
+// needs one (the health fold), it applies the domain rule and checks that
+// both stores persist the same result.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  type DeliveryStatus,
+  eventDeliveryId,
+  type NewAttempt,
+  type NewDelivery,
+  newDeliveryId,
+} from '../../src/domain/delivery.ts';
+import type { EndpointConfig, EndpointRow } from '../../src/domain/endpoint.ts';
 import type { NewEvent } from '../../src/domain/event.ts';
+import { type FoldedOutcome, foldOutcomes } from '../../src/domain/health-fold.ts';
 import { ENDPOINT_DEFAULTS } from '../../src/services/delivery/endpoint-config.ts';
-import type {
-  EndpointConfig,
-  EndpointRow,
-  NewAttempt,
-  NewDelivery,
-} from '../../src/store/delivery-store.ts';
+import type { DeliveryWrite } from '../../src/store/delivery-store.ts';
 import type { Store, TenantRow } from '../../src/store/store.ts';
 import type { StoreFactory } from './store-suite.ts';
 
@@ -24,16 +31,19 @@ const ev = (type: string, org: string | null = null): NewEvent => ({
   organizationId: org,
   idempotencyKey: null,
 });
-const dlv = (seq: number, orderKey = ''): NewDelivery => ({
+const queued = (seq: number, orderKey = ''): NewDelivery & { id: string } => ({
+  id: newDeliveryId(),
   kind: 'event',
   firstSequence: seq,
   lastSequence: seq,
-  eventIds: [`e${seq}`],
+  firstPosition: seq,
+  lastPosition: seq,
+  eventIds: [`event_${String(seq).padStart(26, '0')}`],
   payload: null,
   orderKey,
 });
-const attempt = (status: number | null): NewAttempt => ({
-  attemptedAt: new Date(),
+const attempt = (status: number | null, at = new Date()): NewAttempt => ({
+  attemptedAt: at,
   requestHeaders: { 'webhook-id': 'x', authorization: '[redacted]' },
   responseStatus: status,
   responseBody: status === null ? null : 'ok',
@@ -41,47 +51,108 @@ const attempt = (status: number | null): NewAttempt => ({
   error: status === null ? 'ECONNREFUSED' : null,
 });
 
+/**
+ * The health rule over outcome sequences: each row is folded by the domain
+ * rule in the order the outcomes happened and persisted in one group commit;
+ * both stores must end in the same state.
+ */
+const OUTCOME_TABLE: {
+  name: string;
+  cfg: Partial<EndpointConfig>;
+  outcomes: ('ok' | 'retry' | 'gave_up' | 'gone')[];
+  expect: { active: boolean; reason: string | null; failures: number; failing: boolean };
+}[] = [
+  {
+    name: 'failed, failed, succeeded with failures: 2 disables (at the second failure)',
+    cfg: { disableAfterFailures: 2 },
+    outcomes: ['gave_up', 'gave_up', 'ok'],
+    expect: { active: false, reason: 'consecutive_failures', failures: 0, failing: false },
+  },
+  {
+    name: 'a success between failures resets the streak',
+    cfg: { disableAfterFailures: 2 },
+    outcomes: ['gave_up', 'ok', 'gave_up'],
+    expect: { active: true, reason: null, failures: 1, failing: true },
+  },
+  {
+    name: 'retries do not count as given-up deliveries',
+    cfg: { disableAfterFailures: 1 },
+    outcomes: ['retry', 'retry', 'retry'],
+    expect: { active: true, reason: null, failures: 0, failing: true },
+  },
+  {
+    name: '410 Gone disables at once',
+    cfg: { disableAfterFailures: null },
+    outcomes: ['ok', 'gone'],
+    expect: { active: false, reason: 'gone', failures: 0, failing: true },
+  },
+  {
+    name: 'no threshold: failures accumulate, endpoint stays active',
+    cfg: { disableAfterFailures: null, disableAfterMs: null },
+    outcomes: ['gave_up', 'gave_up', 'gave_up'],
+    expect: { active: true, reason: null, failures: 3, failing: true },
+  },
+  {
+    name: 'failing for longer than disable_after.duration disables',
+    cfg: { disableAfterFailures: null, disableAfterMs: 1 },
+    outcomes: ['retry', 'retry'],
+    expect: { active: false, reason: 'failing_duration', failures: 0, failing: true },
+  },
+];
+
 export function describeDeliveryStore(factory: StoreFactory): void {
   describe(`DeliveryStore conformance: ${factory.name}`, () => {
     let store: Store;
     let tenant: TenantRow;
-    const owner = 'worker-a';
-    const claim = (extra: { now?: Date; limit?: number; caps?: Record<string, number> } = {}) =>
-      store.deliveryClaim({
-        owner,
-        now: extra.now ?? new Date(),
-        leaseMarginMs: 1000,
-        limit: extra.limit ?? 100,
-        caps: extra.caps ?? {},
-      });
+    const worker = 'worker-a';
     const newEndpoint = (extra: Partial<EndpointConfig> = {}, cursor = 0) =>
       store.endpointCreate({
         tenantId: tenant.id,
         config: config(extra),
         secret: SECRET,
-        dispatchCursor: cursor,
+        cursor,
       });
-    const dispatch = async (ep: EndpointRow, deliveries: NewDelivery[], to: number) =>
-      store.endpointDispatch({
-        tenantId: tenant.id,
-        endpointId: ep.id,
-        fromCursor: ep.dispatchCursor,
-        toCursor: to,
-        deliveries,
+    const acquire = (ids: string[], who = worker, force = false) =>
+      store.endpointAcquire({
+        workerId: who,
+        ids,
         now: new Date(),
+        until: new Date(Date.now() + 10_000),
+        force,
       });
-    const complete = (id: string, status: 'succeeded' | 'retrying' | 'failed', extra = {}) =>
-      store.deliveryComplete({
-        tenantId: tenant.id,
-        deliveryId: id,
-        owner,
-        now: new Date(),
-        attempt: attempt(status === 'succeeded' ? 200 : 500),
-        status,
-        nextAttemptAt: status === 'retrying' ? new Date(Date.now() + 60_000) : null,
-        disable: null,
-        ...extra,
-      });
+    const write = (
+      ep: EndpointRow,
+      id: string,
+      status: DeliveryStatus,
+      extra: Partial<DeliveryWrite> = {},
+    ): DeliveryWrite => ({
+      id,
+      tenantId: ep.tenantId,
+      endpointId: ep.id,
+      kind: 'event',
+      firstSequence: 1,
+      lastSequence: 1,
+      firstPosition: 1,
+      lastPosition: 1,
+      eventIds: ['event_1'],
+      payload: null,
+      orderKey: '',
+      status,
+      attemptCount: 1,
+      nextAttemptAt: status === 'retrying' ? new Date(Date.now() + 60_000) : null,
+      createdAt: new Date(),
+      ...extra,
+    });
+    const attemptOf = (ep: EndpointRow, id: string, ok: boolean, at = new Date()) => ({
+      ...attempt(ok ? 200 : 500, at),
+      deliveryId: id,
+      tenantId: ep.tenantId,
+      endpointId: ep.id,
+      kind: 'event' as const,
+      succeeded: ok,
+    });
+    const get = async (id: string) =>
+      (await store.endpointGet({ tenantId: tenant.id, id })) as EndpointRow;
 
     beforeEach(async () => {
       store = await factory.open();
@@ -102,7 +173,8 @@ export function describeDeliveryStore(factory: StoreFactory): void {
         eventTypes: ['user.*'],
         retry: [0.5, 1],
         authorization: 'Bearer x',
-        dispatchCursor: 7,
+        cursor: 7,
+        cursorPosition: 0,
         consecutiveFailures: 0,
         secrets: [{ secret: SECRET, expiresAt: null }],
       });
@@ -122,9 +194,9 @@ export function describeDeliveryStore(factory: StoreFactory): void {
         retry: 'extended',
         active: false,
         disabledReason: 'manual',
-        dispatchCursor: 7,
+        cursor: 7,
       });
-      expect((await store.endpointListActive({ tenantId: null })).map((e) => e.id)).toEqual([b.id]);
+      expect(upd?.stateVersion).toBeGreaterThan(a.stateVersion);
       const expires = new Date(Date.now() + 1000);
       const rot = await store.endpointSetSecrets({
         tenantId: tenant.id,
@@ -138,204 +210,267 @@ export function describeDeliveryStore(factory: StoreFactory): void {
         { secret: 'new', expiresAt: null },
         { secret: SECRET, expiresAt: expires },
       ]);
+      expect(rot?.stateVersion).toBeGreaterThan(upd?.stateVersion ?? 0);
       expect(await store.endpointDelete({ tenantId: other.id, id: a.id })).toBe(false);
       expect(await store.endpointDelete({ tenantId: tenant.id, id: a.id })).toBe(true);
       expect(await store.endpointGet({ tenantId: tenant.id, id: a.id })).toBeNull();
     });
 
-    it('dispatches by compare-and-set of the cursor', async () => {
+    it('gives an endpoint to one worker at a time, and to another once its time has run out', async () => {
       const ep = await newEndpoint();
-      expect(await dispatch(ep, [dlv(1), dlv(2)], 2)).toBe(true);
-      // A second dispatcher with the stale cursor changes nothing.
-      expect(await dispatch(ep, [dlv(1)], 2)).toBe(false);
-      const fresh = (await store.endpointGet({ tenantId: tenant.id, id: ep.id })) as EndpointRow;
-      expect(fresh.dispatchCursor).toBe(2);
-      expect(await store.deliveryCountOpen({ tenantId: tenant.id, endpointId: ep.id })).toBe(2);
-      const list = await store.deliveryList({
-        tenantId: tenant.id,
-        endpointId: ep.id,
-        status: null,
-        after: null,
-        limit: 10,
+      expect((await acquire([ep.id], 'w1')).map((r) => r.id)).toEqual([ep.id]);
+      expect(await acquire([ep.id], 'w2')).toEqual([]);
+      expect((await store.endpointOwnershipList()).find((o) => o.id === ep.id)).toMatchObject({
+        ownerId: 'w1',
       });
-      expect(list.map((d) => d.firstSequence)).toEqual([2, 1]);
-      expect(list[0]).toMatchObject({
-        status: 'pending',
-        attemptCount: 0,
-        kind: 'event',
-        eventIds: ['e2'],
-      });
-    });
-
-    it('claims due work within max_concurrency and caps, and re-claims expired leases', async () => {
-      const ep = await newEndpoint({ maxConcurrency: 2 });
-      await dispatch(ep, [dlv(1), dlv(2), dlv(3)], 3);
-      const first = await claim();
-      expect(first).toHaveLength(2);
-      expect(first[0]?.delivery).toMatchObject({
-        status: 'in_flight',
-        leaseOwner: owner,
-        attemptCount: 1,
-      });
-      expect(first[0]?.endpoint.id).toBe(ep.id);
-      expect(await claim()).toHaveLength(0);
-      // Leases expire after connect + response timeout + margin.
-      const later = new Date(Date.now() + ep.timeoutConnectMs + ep.timeoutResponseMs + 2000);
-      const again = await claim({ now: later, limit: 10 });
-      expect(again).toHaveLength(2);
-      expect(again.every((c) => c.delivery.attemptCount >= 1)).toBe(true);
-      const capped = await newEndpoint({ maxConcurrency: 5 });
-      await dispatch(capped, [dlv(1), dlv(2), dlv(3)], 3);
-      expect(await claim({ caps: { [capped.id]: 1, [ep.id]: 0 } })).toHaveLength(1);
-    });
-
-    it('claims only the head of each order key of an ordered endpoint', async () => {
-      const ep = await newEndpoint({ ordered: true, orderedBy: 'organization' });
-      await dispatch(ep, [dlv(1, 'a'), dlv(2, 'b'), dlv(3, 'a'), dlv(4, 'b')], 4);
-      const c1 = await claim();
-      expect(c1.map((c) => c.delivery.firstSequence).sort()).toEqual([1, 2]);
-      expect(await claim()).toHaveLength(0);
-      const one = c1.find((c) => c.delivery.firstSequence === 1);
-      await complete(one?.delivery.id as string, 'retrying', {
-        nextAttemptAt: new Date(Date.now() - 1),
-      });
-      // The retried head goes again before sequence 3.
-      const c2 = await claim();
-      expect(c2.map((c) => c.delivery.firstSequence)).toEqual([1]);
-      await complete(c2[0]?.delivery.id as string, 'succeeded');
-      expect((await claim()).map((c) => c.delivery.firstSequence)).toEqual([3]);
-    });
-
-    it('records outcomes and endpoint health, and disables after N failed deliveries', async () => {
-      const ep = await newEndpoint({ disableAfterFailures: 2 });
-      await dispatch(ep, [dlv(1), dlv(2), dlv(3)], 3);
-      const [a, b, c] = await claim();
-      const r1 = await complete(a?.delivery.id as string, 'failed');
-      expect(r1).toMatchObject({ applied: true, disabled: false });
-      expect(r1.endpoint?.consecutiveFailures).toBe(1);
-      expect(r1.endpoint?.failingSince).toBeInstanceOf(Date);
-      const ok = await complete(b?.delivery.id as string, 'succeeded');
-      expect(ok.endpoint).toMatchObject({ consecutiveFailures: 0, failingSince: null });
-      expect(ok.endpoint?.lastSuccessAt).toBeInstanceOf(Date);
-      await store.deliveryInsert({
-        tenantId: tenant.id,
-        endpointId: ep.id,
-        deliveries: [dlv(4)],
+      // w1's heartbeat lapses: its ownership ran out at `until`.
+      await store.endpointAcquire({
+        workerId: 'w1',
+        ids: [ep.id],
         now: new Date(),
+        until: new Date(Date.now() - 1),
+        force: false,
       });
-      const [d] = await claim();
-      await complete(c?.delivery.id as string, 'failed');
-      const r4 = await complete(d?.delivery.id as string, 'failed');
-      expect(r4).toMatchObject({ applied: true, disabled: true });
-      expect(r4.endpoint).toMatchObject({ active: false, disabledReason: 'consecutive_failures' });
-      // A stale owner's write records the attempt but changes nothing else.
-      const stale = await store.deliveryComplete({
-        tenantId: tenant.id,
-        deliveryId: a?.delivery.id as string,
-        owner: 'someone-else',
-        now: new Date(),
-        attempt: attempt(200),
-        status: 'succeeded',
-        nextAttemptAt: null,
-        disable: null,
-      });
-      expect(stale.applied).toBe(false);
-      const attempts = await store.attemptList({
-        tenantId: tenant.id,
-        deliveryId: a?.delivery.id as string,
-      });
-      expect(attempts).toHaveLength(2);
-      expect(attempts[0]).toMatchObject({
-        responseStatus: 500,
-        requestHeaders: { authorization: '[redacted]' },
-        latencyMs: 12,
-      });
-      const stats = await store.attemptStats({
-        tenantId: tenant.id,
-        endpointId: ep.id,
-        since: new Date(0),
-      });
-      expect(stats).toMatchObject({ total: 5, succeeded: 2, p50: 12, p99: 12 });
-      const enabled = await store.endpointSetActive({
-        tenantId: tenant.id,
-        id: ep.id,
-        active: true,
-        reason: null,
-        now: new Date(),
-      });
-      expect(enabled).toMatchObject({ active: true, disabledReason: null, consecutiveFailures: 0 });
+      expect((await acquire([ep.id], 'w2')).map((r) => r.id)).toEqual([ep.id]);
+      // A forced take (SQLite's single process at start) ignores the owner.
+      expect((await acquire([ep.id], 'w3', true)).map((r) => r.id)).toEqual([ep.id]);
+      await store.endpointRelease({ workerId: 'w3', ids: null });
+      expect((await store.endpointOwnershipList())[0]?.ownerId).toBeNull();
     });
 
-    it('applies outcomes recorded together as if one after another', async () => {
-      // Stores may commit outcomes of one turn as a group; health must come
-      // out as if each outcome had been applied in the order it was given.
-      const ep = await newEndpoint({ disableAfterFailures: 3 });
-      await dispatch(ep, [dlv(1), dlv(2), dlv(3), dlv(4), dlv(5)], 5);
-      const claimed = await claim();
-      expect(claimed).toHaveLength(5);
-      const ids = claimed.map((c) => c.delivery.id);
-      const statuses = ['failed', 'failed', 'succeeded', 'failed', 'retrying'] as const;
-      const results = await Promise.all(
-        ids.map((id, i) => complete(id, statuses[i] as (typeof statuses)[number])),
-      );
-      expect(results.every((r) => r.applied)).toBe(true);
-      // Two failures, a success (streak reset), then one failed and one retrying.
-      const after = await store.endpointGet({ tenantId: tenant.id, id: ep.id });
-      expect(after).toMatchObject({ active: true, consecutiveFailures: 1 });
-      expect(after?.failingSince).toBeInstanceOf(Date);
-      expect(after?.lastSuccessAt).toBeInstanceOf(Date);
-      expect(after?.lastFailureAt).toBeInstanceOf(Date);
-      const stats = await Promise.all(
-        ids.map((id) => store.deliveryGet({ tenantId: tenant.id, id })),
-      );
-      expect(stats.map((d) => d?.status)).toEqual([...statuses]);
-      for (const id of ids) {
-        expect(await store.attemptList({ tenantId: tenant.id, deliveryId: id })).toHaveLength(1);
+    it('heartbeats extend a worker ownerships and list the live workers', async () => {
+      const ep = await newEndpoint();
+      await acquire([ep.id], 'w1');
+      const now = Date.now();
+      expect(
+        await store.workerHeartbeat({
+          workerId: 'w2',
+          now: new Date(now),
+          until: new Date(now + 5_000),
+        }),
+      ).toEqual(['w2']);
+      const live = await store.workerHeartbeat({
+        workerId: 'w1',
+        now: new Date(now),
+        until: new Date(now + 60_000),
+      });
+      expect(live).toEqual(['w1', 'w2']);
+      const own = (await store.endpointOwnershipList())[0];
+      expect(own?.ownerUntil?.getTime()).toBe(now + 60_000);
+      await store.workerRemove({ workerId: 'w2' });
+      expect(
+        await store.workerHeartbeat({
+          workerId: 'w1',
+          now: new Date(now),
+          until: new Date(now + 60_000),
+        }),
+      ).toEqual(['w1']);
+    });
+
+    it('commits outcomes as a group: delivery rows upserted, attempts, cursor while owned', async () => {
+      const ep = await newEndpoint();
+      await acquire([ep.id]);
+      const id = eventDeliveryId(ep.id, 'event_01J0000000000000000000000A', 1);
+      const r1 = await store.deliveryCommit({
+        workerId: worker,
+        now: new Date(),
+        endpoints: [
+          {
+            id: ep.id,
+            cursor: { sequence: 3, position: 2 },
+            health: null,
+            healthEpoch: ep.healthEpoch,
+            disable: null,
+          },
+        ],
+        deliveries: [write(ep, id, 'retrying')],
+        attempts: [attemptOf(ep, id, false)],
+      });
+      expect(r1).toEqual({ lost: [], disabled: [] });
+      expect(await get(ep.id)).toMatchObject({ cursor: 3, cursorPosition: 2 });
+      expect(
+        await store.deliveryListOpen({ tenantId: tenant.id, endpointId: ep.id, limit: 10 }),
+      ).toHaveLength(1);
+      // The same delivery again: the row is updated, created_at kept, attempts appended.
+      const before = await store.deliveryGet({ tenantId: tenant.id, id });
+      await store.deliveryCommit({
+        workerId: worker,
+        now: new Date(),
+        endpoints: [],
+        deliveries: [write(ep, id, 'succeeded', { attemptCount: 2, createdAt: new Date(0) })],
+        attempts: [attemptOf(ep, id, true)],
+      });
+      const after = await store.deliveryGet({ tenantId: tenant.id, id });
+      expect(after).toMatchObject({ status: 'succeeded', attemptCount: 2, nextAttemptAt: null });
+      expect(after?.createdAt).toEqual(before?.createdAt);
+      expect(await store.attemptList({ tenantId: tenant.id, deliveryId: id })).toHaveLength(2);
+      expect(
+        await store.deliveryListOpen({ tenantId: tenant.id, endpointId: ep.id, limit: 10 }),
+      ).toEqual([]);
+
+      // Another worker took the endpoint: this one's cursor is not written, and it is told.
+      await acquire([ep.id], 'w2', true);
+      const r2 = await store.deliveryCommit({
+        workerId: worker,
+        now: new Date(),
+        endpoints: [
+          {
+            id: ep.id,
+            cursor: { sequence: 9, position: 9 },
+            health: null,
+            healthEpoch: ep.healthEpoch,
+            disable: null,
+          },
+        ],
+        deliveries: [],
+        attempts: [],
+      });
+      expect(r2.lost).toEqual([ep.id]);
+      expect((await get(ep.id)).cursor).toBe(3);
+    });
+
+    it('drops the rows of an endpoint deleted meanwhile, and commits the rest', async () => {
+      const a = await newEndpoint();
+      const b = await newEndpoint();
+      await acquire([a.id, b.id]);
+      await store.endpointDelete({ tenantId: tenant.id, id: a.id });
+      const r = await store.deliveryCommit({
+        workerId: worker,
+        now: new Date(),
+        endpoints: [
+          {
+            id: a.id,
+            cursor: { sequence: 1, position: 1 },
+            health: null,
+            healthEpoch: 0,
+            disable: null,
+          },
+          {
+            id: b.id,
+            cursor: { sequence: 1, position: 1 },
+            health: null,
+            healthEpoch: 0,
+            disable: null,
+          },
+        ],
+        deliveries: [write(a, 'dlv_a', 'succeeded'), write(b, 'dlv_b', 'succeeded')],
+        attempts: [attemptOf(a, 'dlv_a', true), attemptOf(b, 'dlv_b', true)],
+      });
+      expect(r.lost).toEqual([a.id]);
+      expect(await store.deliveryGet({ tenantId: tenant.id, id: 'dlv_a' })).toBeNull();
+      expect(await store.deliveryGet({ tenantId: tenant.id, id: 'dlv_b' })).not.toBeNull();
+    });
+
+    describe('outcome sequences: the health rule, applied in order, persisted alike', () => {
+      for (const row of OUTCOME_TABLE) {
+        it(row.name, async () => {
+          const ep = await newEndpoint(row.cfg);
+          await acquire([ep.id]);
+          const t0 = Date.now() - 1_000;
+          const outcomes: FoldedOutcome[] = row.outcomes.map((o, i) => ({
+            status: o === 'ok' ? 'succeeded' : o === 'gave_up' ? 'failed' : 'retrying',
+            attemptedAt: new Date(t0 + i * 10),
+            at: new Date(t0 + i * 10 + 5),
+            disable: o === 'gone' ? 'gone' : null,
+          }));
+          const folded = foldOutcomes(ep, ep, outcomes);
+          const ids = outcomes.map(() => newDeliveryId());
+          const r = await store.deliveryCommit({
+            workerId: worker,
+            now: new Date(),
+            endpoints: [
+              {
+                id: ep.id,
+                cursor: { sequence: outcomes.length, position: outcomes.length },
+                health: folded.state,
+                healthEpoch: ep.healthEpoch,
+                disable: folded.disabled,
+              },
+            ],
+            deliveries: outcomes.map((o, i) => write(ep, ids[i] as string, o.status)),
+            attempts: outcomes.map((o, i) =>
+              attemptOf(ep, ids[i] as string, o.status === 'succeeded', o.attemptedAt),
+            ),
+          });
+          const got = await get(ep.id);
+          expect({
+            active: got.active,
+            reason: got.disabledReason,
+            failures: got.consecutiveFailures,
+            failing: got.failingSince !== null,
+          }).toEqual(row.expect);
+          expect(r.disabled).toEqual(row.expect.active ? [] : [ep.id]);
+        });
       }
-    });
 
-    it('disables once when outcomes recorded together cross the threshold', async () => {
-      const ep = await newEndpoint({ disableAfterFailures: 2 });
-      await dispatch(ep, [dlv(1), dlv(2), dlv(3)], 3);
-      const ids = (await claim()).map((c) => c.delivery.id);
-      const results = await Promise.all(ids.map((id) => complete(id, 'failed')));
-      expect(results.filter((r) => r.disabled)).toHaveLength(1);
-      expect(results.at(-1)?.endpoint).toMatchObject({
-        active: false,
-        disabledReason: 'consecutive_failures',
-        consecutiveFailures: 3,
+      it('drops a health write made for an older health epoch (the endpoint was enabled meanwhile)', async () => {
+        const ep = await newEndpoint({ disableAfterFailures: 1 });
+        await acquire([ep.id]);
+        await store.endpointSetActive({
+          tenantId: tenant.id,
+          id: ep.id,
+          active: false,
+          reason: 'manual',
+          now: new Date(),
+        });
+        const enabled = await store.endpointSetActive({
+          tenantId: tenant.id,
+          id: ep.id,
+          active: true,
+          reason: null,
+          now: new Date(),
+        });
+        expect(enabled?.healthEpoch).toBe(ep.healthEpoch + 1);
+        const r = await store.deliveryCommit({
+          workerId: worker,
+          now: new Date(),
+          endpoints: [
+            {
+              id: ep.id,
+              cursor: null,
+              health: { ...ep, consecutiveFailures: 5 },
+              healthEpoch: ep.healthEpoch,
+              disable: 'consecutive_failures',
+            },
+          ],
+          deliveries: [],
+          attempts: [],
+        });
+        expect(r.disabled).toEqual([]);
+        expect(await get(ep.id)).toMatchObject({ active: true, consecutiveFailures: 0 });
       });
     });
 
-    it('disables at once when asked (410) and by failing duration', async () => {
-      const ep = await newEndpoint({ disableAfterFailures: null, disableAfterMs: 1 });
-      await dispatch(ep, [dlv(1), dlv(2)], 2);
-      const [a, b] = await claim();
-      const r = await complete(a?.delivery.id as string, 'retrying', { disable: 'gone' });
-      expect(r.endpoint).toMatchObject({ active: false, disabledReason: 'gone' });
-      await store.endpointSetActive({
+    it('queues deliveries for the owner, retries finished ones manually and in bulk', async () => {
+      const ep = await newEndpoint({ disableAfterFailures: null });
+      const [a, b] = await store.deliveryInsert({
         tenantId: tenant.id,
-        id: ep.id,
-        active: true,
-        reason: null,
+        endpointId: ep.id,
+        deliveries: [queued(1), queued(2)],
         now: new Date(),
       });
-      // One failed attempt after the streak restarted, 10 ms later: failing for ≥ 1 ms.
-      const r2 = await complete(b?.delivery.id as string, 'retrying', {
-        now: new Date(Date.now() + 10),
+      expect(a).toMatchObject({ status: 'pending', attemptCount: 0, firstPosition: 1 });
+      const v1 = (await get(ep.id)).stateVersion;
+      expect(v1).toBeGreaterThan(ep.stateVersion);
+      expect(await store.deliveryCountOpen({ tenantId: tenant.id, endpointId: ep.id })).toBe(2);
+      await acquire([ep.id]);
+      await store.deliveryCommit({
+        workerId: worker,
+        now: new Date(),
+        endpoints: [],
+        deliveries: [a, b].map((d) =>
+          write(ep, d?.id as string, 'failed', { createdAt: d?.createdAt as Date }),
+        ),
+        attempts: [],
       });
-      expect(r2).toMatchObject({ disabled: true });
-      expect(r2.endpoint).toMatchObject({ active: false, disabledReason: 'failing_duration' });
-    });
-
-    it('retries finished deliveries manually and in bulk', async () => {
-      const ep = await newEndpoint({ disableAfterFailures: null });
-      await dispatch(ep, [dlv(1), dlv(2)], 2);
-      const claimed = await claim();
-      for (const c of claimed) await complete(c.delivery.id, 'failed');
-      const one = claimed[0]?.delivery.id as string;
-      const retried = await store.deliveryRetry({ tenantId: tenant.id, id: one, now: new Date() });
+      expect(await store.deliveryCountOpen({ tenantId: tenant.id, endpointId: ep.id })).toBe(0);
+      const retried = await store.deliveryRetry({
+        tenantId: tenant.id,
+        id: a?.id as string,
+        now: new Date(),
+      });
       expect(retried).toMatchObject({ status: 'pending', attemptCount: 0 });
+      expect((await get(ep.id)).stateVersion).toBeGreaterThan(v1);
       const n = await store.deliveryRetryFailed({
         tenantId: tenant.id,
         endpointId: ep.id,
@@ -344,93 +479,68 @@ export function describeDeliveryStore(factory: StoreFactory): void {
         now: new Date(),
       });
       expect(n).toBe(1);
-      expect(await store.deliveryNextDueAt()).toBeInstanceOf(Date);
-      expect(await claim()).toHaveLength(2);
-    });
-
-    it('gives test deliveries to disabled endpoints without touching health', async () => {
-      const ep = await newEndpoint({ active: false });
-      await store.deliveryInsert({
+      const open = await store.deliveryListOpen({
         tenantId: tenant.id,
         endpointId: ep.id,
-        deliveries: [{ ...dlv(0, '__test__'), kind: 'test', payload: [{ object: 'event' }] }],
-        now: new Date(),
+        limit: 10,
       });
-      const [t] = await claim();
-      expect(t?.delivery).toMatchObject({ kind: 'test', payload: [{ object: 'event' }] });
-      const r = await complete(t?.delivery.id as string, 'failed');
-      expect(r.endpoint?.consecutiveFailures).toBe(0);
-      expect(await store.deliveryCountOpen({ tenantId: tenant.id, endpointId: ep.id })).toBe(0);
+      expect(open.map((d) => d.firstSequence)).toEqual([1, 2]);
+      const covering = await store.deliveryListCovering({
+        tenantId: tenant.id,
+        endpointId: ep.id,
+        fromSequence: 2,
+        toSequence: 2,
+      });
+      expect(covering.map((d) => d.id)).toEqual([b?.id]);
     });
 
     it('deletes finished deliveries and their attempts by finish time, in chunks, never open ones', async () => {
       const hour = 3_600_000;
       const now = Date.now();
-      const ep = await newEndpoint({ disableAfterFailures: null, maxConcurrency: 10 });
+      const ep = await newEndpoint({ disableAfterFailures: null });
       const other = await store.tenantEnsure({ name: 'other' });
       const otherEp = await store.endpointCreate({
         tenantId: other.id,
         config: config(),
         secret: SECRET,
-        dispatchCursor: 0,
+        cursor: 0,
       });
-      // Everything was created two days ago; what differs is when (and whether) it finished.
-      const created = new Date(now - 48 * hour);
-      const insert = (tenantId: string, endpointId: string, seqs: number[], at = created) =>
-        store.deliveryInsert({
-          tenantId,
-          endpointId,
-          deliveries: seqs.map((n) => dlv(n)),
-          now: at,
-        });
-      const mine = await insert(tenant.id, ep.id, [1, 2, 3, 4, 5]);
-      const theirs = await insert(other.id, otherEp.id, [1]);
-      expect(await claim({ now: created, limit: 10 })).toHaveLength(6);
-      const pending = await insert(tenant.id, ep.id, [6], new Date(created.getTime() + 1));
-      const finish = (
-        tenantId: string,
-        id: string,
-        status: 'succeeded' | 'retrying' | 'failed',
-        at: number,
-      ) =>
-        store.deliveryComplete({
-          tenantId,
-          deliveryId: id,
-          owner,
+      await acquire([ep.id, otherEp.id]);
+      const finish = (e: EndpointRow, id: string, status: DeliveryStatus, at: number) =>
+        store.deliveryCommit({
+          workerId: worker,
           now: new Date(at),
-          attempt: { ...attempt(status === 'succeeded' ? 200 : 500), attemptedAt: new Date(at) },
-          status,
-          nextAttemptAt: status === 'retrying' ? new Date(now + 24 * hour) : null,
-          disable: null,
+          endpoints: [],
+          deliveries: [write(e, id, status, { createdAt: new Date(now - 48 * hour) })],
+          attempts: [attemptOf(e, id, status === 'succeeded', new Date(at))],
         });
-      const [d1, d2, d3, d4, d5, d6] = [...mine, ...pending].map((d) => d.id);
-      await finish(tenant.id, d1 as string, 'succeeded', now - 30 * hour);
-      await finish(tenant.id, d2 as string, 'failed', now - 29 * hour);
-      await finish(other.id, theirs[0]?.id as string, 'succeeded', now - 28 * hour);
+      await finish(ep, 'dlv_1', 'succeeded', now - 30 * hour);
+      await finish(ep, 'dlv_2', 'failed', now - 29 * hour);
+      await finish(otherEp, 'dlv_o', 'succeeded', now - 28 * hour);
       // Created as long ago as the others but finished only now: kept.
-      await finish(tenant.id, d3 as string, 'succeeded', now);
-      // Open, and as old as the finished ones: retrying, in flight (d5), pending (d6).
-      await finish(tenant.id, d4 as string, 'retrying', now - 30 * hour);
+      await finish(ep, 'dlv_3', 'succeeded', now);
+      // Open, and as old as the finished ones.
+      await finish(ep, 'dlv_4', 'retrying', now - 30 * hour);
+      const [pending] = await store.deliveryInsert({
+        tenantId: tenant.id,
+        endpointId: ep.id,
+        deliveries: [queued(6)],
+        now: new Date(now - 48 * hour),
+      });
 
       const horizon = new Date(now - 24 * hour);
       const drop = (limit: number) =>
         store.deliveryDeleteFinishedBefore({ before: horizon, limit });
-      const get = (tenantId: string, id: string) => store.deliveryGet({ tenantId, id });
+      const dget = (tenantId: string, id: string) => store.deliveryGet({ tenantId, id });
       expect(await drop(2)).toBe(2);
       // Oldest finished first, across tenants: the other tenant's finished last.
-      expect(await get(other.id, theirs[0]?.id as string)).not.toBeNull();
+      expect(await dget(other.id, 'dlv_o')).not.toBeNull();
       expect(await drop(2)).toBe(1);
       expect(await drop(2)).toBe(0);
-
-      expect(await get(tenant.id, d1 as string)).toBeNull();
-      expect(await get(tenant.id, d2 as string)).toBeNull();
-      expect(await get(other.id, theirs[0]?.id as string)).toBeNull();
-      expect(await store.attemptList({ tenantId: tenant.id, deliveryId: d1 as string })).toEqual(
-        [],
-      );
-      expect(await store.attemptList({ tenantId: tenant.id, deliveryId: d2 as string })).toEqual(
-        [],
-      );
+      expect(await dget(tenant.id, 'dlv_1')).toBeNull();
+      expect(await dget(tenant.id, 'dlv_2')).toBeNull();
+      expect(await dget(other.id, 'dlv_o')).toBeNull();
+      expect(await store.attemptList({ tenantId: tenant.id, deliveryId: 'dlv_1' })).toEqual([]);
       const kept = await store.deliveryList({
         tenantId: tenant.id,
         endpointId: ep.id,
@@ -439,20 +549,17 @@ export function describeDeliveryStore(factory: StoreFactory): void {
         limit: 10,
       });
       expect(Object.fromEntries(kept.map((d) => [d.id, d.status]))).toEqual({
-        [d3 as string]: 'succeeded',
-        [d4 as string]: 'retrying',
-        [d5 as string]: 'in_flight',
-        [d6 as string]: 'pending',
+        dlv_3: 'succeeded',
+        dlv_4: 'retrying',
+        [pending?.id as string]: 'pending',
       });
-      expect(
-        await store.attemptList({ tenantId: tenant.id, deliveryId: d4 as string }),
-      ).toHaveLength(1);
-      // A cursor naming a deleted delivery still pages: it is only a bound.
+      expect(await store.attemptList({ tenantId: tenant.id, deliveryId: 'dlv_4' })).toHaveLength(1);
+      // A cursor naming no delivery still pages: it is only a bound (nothing sorts below dlv_0).
       const page = await store.deliveryList({
         tenantId: tenant.id,
         endpointId: ep.id,
         status: null,
-        after: d2 as string,
+        after: 'dlv_0',
         limit: 10,
       });
       expect(page).toEqual([]);
@@ -460,7 +567,7 @@ export function describeDeliveryStore(factory: StoreFactory): void {
       expect(
         await store.deliveryDeleteFinishedBefore({ before: new Date(now + 1), limit: 10 }),
       ).toBe(1);
-      expect(await store.deliveryCountOpen({ tenantId: tenant.id, endpointId: ep.id })).toBe(3);
+      expect(await store.deliveryCountOpen({ tenantId: tenant.id, endpointId: ep.id })).toBe(2);
     });
 
     it('reads events by id and the tenant head', async () => {

@@ -323,7 +323,7 @@ if (await postgresTestsEnabled()) {
         tenantId: tenant.id,
         config: { ...ENDPOINT_DEFAULTS, url: 'https://example.com/hook' },
         secret: 'whsec_x',
-        dispatchCursor: 0,
+        cursor: 0,
       });
       await sql(
         s.schema,

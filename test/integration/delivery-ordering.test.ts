@@ -2,11 +2,17 @@
 // never deliver out of order while a flapping receiver forces retries, a slow
 // endpoint does not hold up a healthy one, and rate_limit spaces requests.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deliveryBackends } from '../fixtures/delivery-backends.ts';
-import { type Receiver, startReceiver } from '../fixtures/receiver.ts';
-import { client, startTestServer, type TestServer, waitFor } from '../fixtures/test-server.ts';
 
-describe.each(await deliveryBackends())('delivery concurrency and order (%s)', (backend) => {
+import { type Receiver, startReceiver } from '../fixtures/receiver.ts';
+import {
+  client,
+  startTestServer,
+  type TestServer,
+  testBackends,
+  waitFor,
+} from '../fixtures/test-server.ts';
+
+describe.each(await testBackends())('delivery concurrency and order (%s)', (backend) => {
   let server: TestServer;
   let api: ReturnType<typeof client>;
   let tenant = 0;

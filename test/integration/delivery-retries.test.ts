@@ -2,9 +2,15 @@
 // Retry-After, auto-disable and enable, 410, redirects, timeouts, manual
 // retry, replay and operator notifications.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliveryBackends } from '../fixtures/delivery-backends.ts';
+
 import { type Receiver, startReceiver } from '../fixtures/receiver.ts';
-import { client, startTestServer, type TestServer, waitFor } from '../fixtures/test-server.ts';
+import {
+  client,
+  startTestServer,
+  type TestServer,
+  testBackends,
+  waitFor,
+} from '../fixtures/test-server.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: API bodies are asserted field by field
 type Json = any;
@@ -13,7 +19,7 @@ interface Attempt {
   attempted_at: string;
 }
 
-describe.each(await deliveryBackends())('delivery failures and retries (%s)', (backend) => {
+describe.each(await testBackends())('delivery failures and retries (%s)', (backend) => {
   let server: TestServer;
   let api: ReturnType<typeof client>;
   let rx: Receiver;

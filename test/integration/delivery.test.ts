@@ -4,16 +4,22 @@
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliveryBackends } from '../fixtures/delivery-backends.ts';
+
 import { type Receiver, startReceiver } from '../fixtures/receiver.ts';
-import { client, startTestServer, type TestServer, waitFor } from '../fixtures/test-server.ts';
+import {
+  client,
+  startTestServer,
+  type TestServer,
+  testBackends,
+  waitFor,
+} from '../fixtures/test-server.ts';
 
 function hmac(secret: string, id: string, ts: string, body: string): string {
   const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
   return createHmac('sha256', key).update(`${id}.${ts}.${body}`).digest('base64');
 }
 
-describe.each(await deliveryBackends())('push delivery (%s)', (backend) => {
+describe.each(await testBackends())('push delivery (%s)', (backend) => {
   let server: TestServer;
   let api: ReturnType<typeof client>;
   let rx: Receiver;
@@ -170,6 +176,62 @@ describe.each(await deliveryBackends())('push delivery (%s)', (backend) => {
       .map((l) => JSON.parse(l))
       .sort((a, b) => a.sequence - b.sequence);
     expect(got).toEqual(expected);
+  });
+
+  it('numbers the events of an endpoint gap-free under filters and batches, the same on a replay', async () => {
+    const ep = await createEndpoint({
+      url: `${rx.url}/positions`,
+      format: 'json_array',
+      batch_size: 4,
+      events: ['pos.kept'],
+    });
+    // Every third event is filtered out: positions count only what the endpoint takes.
+    const published = await api.post('/events/batch', {
+      events: Array.from({ length: 30 }, (_, i) => ({
+        event: i % 3 === 2 ? 'pos.skipped' : 'pos.kept',
+        data: { i },
+      })),
+    });
+    expect(published.status).toBe(201);
+    const kept = published.body.data.filter((e: { event: string }) => e.event === 'pos.kept');
+    await waitFor(async () => deliveriesOf('positions').length === 5);
+    const range = (h: string | undefined) => (h ?? '').split('-').map(Number);
+    const got = deliveriesOf('positions')
+      .map((r) => ({
+        pos: range(r.headers['webhook-endpoint-sequence']),
+        body: JSON.parse(r.body),
+      }))
+      .sort((a, b) => (a.pos[0] as number) - (b.pos[0] as number));
+    let expectNext = 1;
+    for (const g of got) {
+      const [first, last = first] = g.pos as [number, number?];
+      expect(first).toBe(expectNext);
+      expect((last as number) - first + 1).toBe(g.body.length);
+      expectNext = (last as number) + 1;
+    }
+    expect(expectNext - 1).toBe(kept.length);
+    // The listing carries the same positions.
+    const listed = (await api.get(`/endpoints/${ep.id}/deliveries`)).body.data;
+    expect(
+      listed
+        .map((d: { first_position: number }) => d.first_position)
+        .sort((a: number, b: number) => a - b),
+    ).toEqual([1, 5, 9, 13, 17]);
+
+    // A replay sends each event again under the position it had.
+    const before = deliveriesOf('positions').length;
+    const replay = await api.post(`/endpoints/${ep.id}/replay`, {
+      since: new Date(Date.now() - 60_000).toISOString(),
+    });
+    expect(replay.body.deliveries).toBe(kept.length);
+    await waitFor(async () => deliveriesOf('positions').length === before + kept.length);
+    const replayed = deliveriesOf('positions').slice(before);
+    const positionOf = new Map(
+      replayed.map((r) => [JSON.parse(r.body)[0].id, r.headers['webhook-endpoint-sequence']]),
+    );
+    kept.forEach((e: { id: string }, i: number) => {
+      expect(positionOf.get(e.id)).toBe(String(i + 1));
+    });
   });
 
   it('honours a content_type override', async () => {

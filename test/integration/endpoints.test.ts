@@ -1,12 +1,18 @@
 // Endpoint management: CRUD, pagination, defaults, secrets, and every kind of
 // bad configuration rejected with a 4xx problem naming the field, storing nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliveryBackends } from '../fixtures/delivery-backends.ts';
-import { client, type Res, startTestServer, type TestServer } from '../fixtures/test-server.ts';
+
+import {
+  client,
+  type Res,
+  startTestServer,
+  type TestServer,
+  testBackends,
+} from '../fixtures/test-server.ts';
 
 const SECRET = `whsec_${Buffer.alloc(32, 1).toString('base64')}`;
 
-describe.each(await deliveryBackends())('endpoints API (%s)', (backend) => {
+describe.each(await testBackends())('endpoints API (%s)', (backend) => {
   let strict: TestServer;
   let open: TestServer;
   let api: ReturnType<typeof client>;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliveryBackends } from '../fixtures/delivery-backends.ts';
+
 import { type Receiver, startReceiver } from '../fixtures/receiver.ts';
 import {
   client,
@@ -45,7 +45,7 @@ describe.each(await testBackends())('retention (%s)', (backend) => {
   });
 });
 
-describe.each(await deliveryBackends())('delivery retention (%s)', (backend) => {
+describe.each(await testBackends())('delivery retention (%s)', (backend) => {
   let server: TestServer;
   let api: ReturnType<typeof client>;
   let rx: Receiver;

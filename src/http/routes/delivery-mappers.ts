@@ -1,6 +1,7 @@
 // Store rows → wire shapes for endpoints and deliveries. Secrets and the
 // Authorization value never leave through these, except `secret` on request.
-import type { AttemptRow, DeliveryRow, EndpointRow } from '../../store/delivery-store.ts';
+import type { AttemptRow, DeliveryRow } from '../../domain/delivery.ts';
+import type { EndpointRow } from '../../domain/endpoint.ts';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
@@ -64,6 +65,8 @@ export function deliveryOut(d: DeliveryRow, attempts?: AttemptRow[]) {
       d.status === 'pending' || d.status === 'retrying' ? iso(d.nextAttemptAt) : null,
     first_sequence: d.firstSequence,
     last_sequence: d.lastSequence,
+    first_position: d.firstPosition,
+    last_position: d.lastPosition,
     event_ids: d.eventIds,
     created_at: d.createdAt.toISOString(),
     updated_at: d.updatedAt.toISOString(),

@@ -4,14 +4,18 @@ import { ListQuery } from './endpoint-schemas.ts';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
-const DeliveryStatus = Type.Union([
-  Type.Literal('pending'),
-  Type.Literal('in_flight'),
-  Type.Literal('succeeded'),
-  Type.Literal('retrying'),
-  Type.Literal('failed'),
-  Type.Literal('cancelled'),
-]);
+const DeliveryStatus = Type.Union(
+  [
+    Type.Literal('pending'),
+    Type.Literal('retrying'),
+    Type.Literal('succeeded'),
+    Type.Literal('failed'),
+  ],
+  {
+    description:
+      'pending: queued by a replay, test or manual retry, not yet attempted; retrying: failed, waiting for its next attempt; succeeded; failed: given up. A delivery is listed once it has been attempted or queued; events not yet attempted count in the health backlog.',
+  },
+);
 
 export const AttemptOut = Type.Object({
   object: Type.Literal('delivery_attempt'),
@@ -35,6 +39,13 @@ export const DeliveryOut = Type.Object(
     next_attempt_at: Nullable(Type.String({ format: 'date-time' })),
     first_sequence: Type.Integer(),
     last_sequence: Type.Integer(),
+    first_position: Nullable(
+      Type.Integer({
+        description:
+          'Position of the first event among the events this endpoint subscribes to (the webhook-endpoint-sequence header); gap-free per endpoint, null for test events.',
+      }),
+    ),
+    last_position: Nullable(Type.Integer()),
     event_ids: Type.Array(Type.String()),
     created_at: Type.String({ format: 'date-time' }),
     updated_at: Type.String({ format: 'date-time' }),

@@ -1,28 +1,30 @@
-// Wires the push-delivery parts together: sender → worker ← dispatcher, with
-// the notifier and the operator service. main.ts starts and stops it as one.
+// Wires the push-delivery parts together: sender → engine (ownership,
+// consumers, outcome writer), with the notifier and the operator service.
+// main.ts starts and stops it as one.
 import { randomUUID } from 'node:crypto';
 import type { Store } from '../../store/store.ts';
 import { HERALD_VERSION } from '../../version.ts';
-import { Dispatcher } from './dispatcher.ts';
+import { DeliveryEngine } from './delivery-engine.ts';
 import { EndpointService } from './endpoints.ts';
 import { Notifier } from './notifier.ts';
 import { Sender } from './sender.ts';
-import { DeliveryWorker } from './worker.ts';
 
 export interface DeliveryRuntimeOptions {
   allowPrivate: boolean;
   concurrency: number;
   notifySummaryIntervalMs: number;
+  /** How long a dead worker's endpoints stay its own before live workers take them. */
+  ownershipTtlMs: number;
   onError: (err: unknown) => void;
+  onLog?: (msg: string, fields: Record<string, unknown>) => void;
 }
 
 export interface DeliveryRuntime {
   endpoints: EndpointService;
-  worker: DeliveryWorker;
-  dispatcher: Dispatcher;
+  engine: DeliveryEngine;
   notifier: Notifier;
   start(): void;
-  /** Stops fan-out and claiming, waits up to graceMs for sends in flight, closes connections. */
+  /** Stops sending, waits up to graceMs for sends in flight, hands endpoints back, closes connections. */
   stop(graceMs: number): Promise<void>;
 }
 
@@ -37,44 +39,33 @@ export function createDelivery(store: Store, opts: DeliveryRuntimeOptions): Deli
     summaryIntervalMs: opts.notifySummaryIntervalMs,
     onError: (message) => opts.onError(new Error(message)),
   });
-  let dispatcher: Dispatcher | null = null;
-  const worker = new DeliveryWorker(store, sender, notifier, {
-    owner: `worker_${randomUUID()}`,
+  const engine = new DeliveryEngine(store, sender, notifier, {
+    workerId: `worker_${randomUUID()}`,
     concurrency: opts.concurrency,
-    leaseMarginMs: 5_000,
-    pollMs: 250,
-    idleMs: 5_000,
-    onFinished: (tenantId, endpointId) => dispatcher?.onDeliveryFinished(tenantId, endpointId),
+    // A SQLite file is one process's: it owns every endpoint from the start.
+    exclusive: store.dialect === 'sqlite',
+    ownershipTtlMs: opts.ownershipTtlMs,
+    tickMs: 1_000,
+    pageSize: 500,
+    window: 1_000,
+    maxUncommitted: 5_000,
     onError: opts.onError,
+    ...(opts.onLog ? { onLog: opts.onLog } : {}),
   });
-  dispatcher = new Dispatcher(store, {
-    maxOpen: 1000,
-    scanLimit: 500,
-    sweepMs: 5_000,
-    onDispatched: () => worker.wake(),
-    onError: opts.onError,
-  });
-  const d = dispatcher;
   const endpoints = new EndpointService(store, {
     allowPrivate: opts.allowPrivate,
-    wake: () => {
-      d.kickAll();
-      worker.wake();
-    },
+    wake: () => engine.poke(),
   });
   return {
     endpoints,
-    worker,
-    dispatcher: d,
+    engine,
     notifier,
     start() {
-      d.start();
-      worker.start();
+      engine.start();
       notifier.start();
     },
     async stop(graceMs) {
-      d.stop();
-      await worker.stop(graceMs);
+      await engine.stop(graceMs);
       await notifier.stop();
       await sender.close();
     },

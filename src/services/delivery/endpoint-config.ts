@@ -3,13 +3,14 @@
 // so that create and update agree; every rule a schema cannot express (SSRF,
 // secrets, retry presets, format/batch combinations) is checked here and
 // reported as a 422 naming the field. Nothing is stored before this passes.
+
+import type { EndpointConfig } from '../../domain/endpoint.ts';
 import { checkEndpointUrl } from '../../domain/endpoint-url.ts';
 import { isValidEventPattern } from '../../domain/event-filter.ts';
 import { isPayloadFormat } from '../../domain/payload-format.ts';
 import { HeraldError } from '../../domain/problem.ts';
 import { resolveRetrySchedule } from '../../domain/retry-schedule.ts';
 import { isValidSecret, SECRET_MAX_BYTES, SECRET_MIN_BYTES } from '../../domain/signature.ts';
-import type { EndpointConfig } from '../../store/delivery-store.ts';
 
 export interface EndpointInput {
   url?: string;

@@ -1,10 +1,13 @@
 // GET /endpoints/{id}/health: how an endpoint is doing, from stored data only.
 // Success rate and latency percentiles are over attempts (not deliveries) in
 // the window; test deliveries are left out. The backlog is an estimate: the
-// non-final deliveries plus every event after the dispatch cursor, whether or
-// not it matches the endpoint's filter (counting matches would mean scanning
-// the log), so it is an upper bound that is exact for endpoints taking "*".
-import type { AttemptStats, EndpointRow } from '../../store/delivery-store.ts';
+// open delivery records (retries, replays) plus every event after the
+// endpoint's cursor, whether or not it matches the endpoint's filter
+// (counting matches would mean scanning the log), so it is an upper bound
+// that is exact for endpoints taking "*". Events read by the owner but not yet
+// delivered are still after the cursor, so they count as undispatched.
+import type { EndpointRow } from '../../domain/endpoint.ts';
+import type { AttemptStats } from '../../store/delivery-store.ts';
 import type { Store } from '../../store/store.ts';
 
 const HOUR = 60 * 60 * 1000;
@@ -51,7 +54,7 @@ export async function endpointHealth(
     store.deliveryCountOpen(scope),
     store.eventHead({ tenantId: ep.tenantId }),
   ]);
-  const undispatched = Math.max(0, head - ep.dispatchCursor);
+  const undispatched = Math.max(0, head - ep.cursor);
   return {
     object: 'endpoint_health',
     endpoint_id: ep.id,

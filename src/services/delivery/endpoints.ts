@@ -1,12 +1,18 @@
 // The operator's view of push delivery: endpoint lifecycle, secrets, manual
 // retries, replays and test events. Used by the HTTP routes; every method is
 // scoped to one tenant, and a missing id is a 404 naming it.
-import { toEventOut } from '../../domain/event.ts';
+import {
+  type DeliveryRow,
+  isFinalStatus,
+  type NewDelivery,
+  newDeliveryId,
+} from '../../domain/delivery.ts';
+import { type EndpointRow, orderKeyOf } from '../../domain/endpoint.ts';
+import { type StoredEvent, toEventOut } from '../../domain/event.ts';
 import { compileEventFilter } from '../../domain/event-filter.ts';
 import { newEventId } from '../../domain/ids.ts';
 import { HeraldError } from '../../domain/problem.ts';
 import { generateSecret } from '../../domain/signature.ts';
-import type { DeliveryRow, EndpointRow, NewDelivery } from '../../store/delivery-store.ts';
 import type { Store } from '../../store/store.ts';
 import { assertValidSecret, buildEndpointConfig, type EndpointInput } from './endpoint-config.ts';
 
@@ -17,8 +23,12 @@ export const TEST_EVENT_TYPE = 'herald.test';
 
 export interface EndpointServiceOptions {
   allowPrivate: boolean;
-  /** Tells the worker (and dispatcher) that there is new work. */
-  wake: () => void;
+  /**
+   * Tells this process's delivery engine that endpoints or their records
+   * changed; resolves once it has looked (engines in other processes look
+   * within their tick, about a second).
+   */
+  wake: () => Promise<void>;
 }
 
 export class EndpointService {
@@ -39,9 +49,9 @@ export class EndpointService {
       tenantId,
       config,
       secret: input.secret ?? generateSecret(),
-      dispatchCursor: head,
+      cursor: head,
     });
-    this.#opts.wake();
+    await this.#opts.wake();
     return row;
   }
 
@@ -60,7 +70,7 @@ export class EndpointService {
     const config = buildEndpointConfig(input, current, this.#opts);
     const row = await this.#store.endpointUpdate({ tenantId, id, config });
     if (!row) throw new HeraldError('not_found', `no endpoint with id ${id}`, { field: 'id' });
-    this.#opts.wake();
+    await this.#opts.wake();
     return row;
   }
 
@@ -80,7 +90,7 @@ export class EndpointService {
     });
     if (!row) throw new HeraldError('not_found', `no endpoint with id ${id}`, { field: 'id' });
     // Enabling resumes from the cursor, so events accumulated meanwhile go out.
-    if (active) this.#opts.wake();
+    await this.#opts.wake();
     return row;
   }
 
@@ -98,7 +108,9 @@ export class EndpointService {
       .filter((s) => s.expiresAt === null || s.expiresAt.getTime() > now)
       .map((s) => ({ secret: s.secret, expiresAt: s.expiresAt ?? expiresAt }));
     const secrets = [{ secret: opts.secret ?? generateSecret(), expiresAt: null }, ...kept];
-    return (await this.#store.endpointSetSecrets({ tenantId, id, secrets })) ?? row;
+    const rotated = await this.#store.endpointSetSecrets({ tenantId, id, secrets });
+    await this.#opts.wake();
+    return rotated ?? row;
   }
 
   async delivery(tenantId: string, id: string): Promise<DeliveryRow> {
@@ -109,15 +121,15 @@ export class EndpointService {
 
   async retryDelivery(tenantId: string, id: string): Promise<DeliveryRow> {
     const before = await this.delivery(tenantId, id);
-    if (!['failed', 'cancelled', 'succeeded'].includes(before.status)) {
+    if (!isFinalStatus(before.status)) {
       throw new HeraldError(
         'conflict',
-        `delivery ${id} is ${before.status}; only a finished delivery can be retried`,
+        `delivery ${id} is ${before.status}; only a finished (succeeded or failed) delivery can be retried`,
         { field: 'id' },
       );
     }
     const row = await this.#store.deliveryRetry({ tenantId, id, now: new Date() });
-    this.#opts.wake();
+    await this.#opts.wake();
     return row ?? before;
   }
 
@@ -141,14 +153,13 @@ export class EndpointService {
         until: p.until,
         now,
       });
-      this.#opts.wake();
+      await this.#opts.wake();
       return { deliveries: n, events: 0 };
     }
     const matches = compileEventFilter(ep.eventTypes);
-    const deliveries: NewDelivery[] = [];
+    const events: StoredEvent[] = [];
     let after: number | null = null;
-    let count = 0;
-    while (count < MAX_REPLAY_EVENTS) {
+    while (events.length < MAX_REPLAY_EVENTS) {
       const page = await this.#store.eventList({
         tenantId,
         afterSequence: after,
@@ -159,30 +170,61 @@ export class EndpointService {
         rangeStart: p.since,
         rangeEnd: p.until,
       });
-      // Only events already fanned out: later ones will be dispatched anyway.
-      const batch = page.filter((e) => e.sequence <= ep.dispatchCursor && matches(e.type));
-      for (const e of batch.slice(0, MAX_REPLAY_EVENTS - count)) {
-        deliveries.push({
-          kind: 'event',
-          firstSequence: e.sequence,
-          lastSequence: e.sequence,
-          eventIds: [e.id],
-          payload: null,
-          orderKey: ep.orderedBy === 'organization' ? (e.organizationId ?? '') : '',
-        });
-        count += 1;
-      }
+      // Only events already behind the cursor: later ones are on their way anyway.
+      const batch = page.filter((e) => e.sequence <= ep.cursor && matches(e.type));
+      events.push(...batch.slice(0, MAX_REPLAY_EVENTS - events.length));
       const last = page.at(-1);
-      if (!last || page.length < 1000 || last.sequence > ep.dispatchCursor) break;
+      if (!last || page.length < 1000 || last.sequence > ep.cursor) break;
       after = last.sequence;
     }
+    const positions = await this.#positions(ep, events);
     // Replays go one event per delivery, whatever the batch size: they are rare
     // and a per-event record is what an operator wants to inspect afterwards.
+    const deliveries: (NewDelivery & { id: string })[] = events.map((e) => ({
+      id: newDeliveryId(),
+      kind: 'event',
+      firstSequence: e.sequence,
+      lastSequence: e.sequence,
+      firstPosition: positions.get(e.id) ?? null,
+      lastPosition: positions.get(e.id) ?? null,
+      eventIds: [e.id],
+      payload: null,
+      orderKey: orderKeyOf(ep, e.organizationId),
+    }));
     if (deliveries.length > 0) {
       await this.#store.deliveryInsert({ tenantId, endpointId: id, deliveries, now });
-      this.#opts.wake();
+      await this.#opts.wake();
     }
-    return { deliveries: deliveries.length, events: count };
+    return { deliveries: deliveries.length, events: events.length };
+  }
+
+  /**
+   * The per-endpoint positions of replayed events, from the deliveries that
+   * first carried them: exact for every event of a batch of consecutive
+   * positions, and for the first and last of any other. Events whose original
+   * delivery was removed by retention go without a position.
+   */
+  async #positions(ep: EndpointRow, events: StoredEvent[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const first = events[0];
+    const last = events.at(-1);
+    if (!first || !last) return out;
+    const rows = await this.#store.deliveryListCovering({
+      tenantId: ep.tenantId,
+      endpointId: ep.id,
+      fromSequence: first.sequence,
+      toSequence: last.sequence,
+    });
+    for (const d of rows) {
+      if (d.firstPosition === null || d.lastPosition === null) continue;
+      const contiguous = d.lastPosition - d.firstPosition + 1 === d.eventIds.length;
+      d.eventIds.forEach((eventId, i) => {
+        if (contiguous) out.set(eventId, (d.firstPosition as number) + i);
+        else if (i === 0) out.set(eventId, d.firstPosition as number);
+        else if (i === d.eventIds.length - 1) out.set(eventId, d.lastPosition as number);
+      });
+    }
+    return out;
   }
 
   /** Queues a synthetic event that is not stored in the tenant's log; tried once. */
@@ -203,9 +245,12 @@ export class EndpointService {
       endpointId: id,
       deliveries: [
         {
+          id: newDeliveryId(),
           kind: 'test',
           firstSequence: 0,
           lastSequence: 0,
+          firstPosition: null,
+          lastPosition: null,
           eventIds: [event.id],
           payload: [event],
           orderKey: '__test__',
@@ -213,7 +258,7 @@ export class EndpointService {
       ],
       now,
     });
-    this.#opts.wake();
+    await this.#opts.wake();
     if (!row) throw new Error('test delivery was not stored');
     return row;
   }

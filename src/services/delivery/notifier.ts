@@ -3,7 +3,8 @@
 // notify_success, a periodic summary of successful deliveries. Best effort:
 // a failing notification is logged, never retried, and never affects delivery.
 // Success counts live in memory, so a restart drops the current period's count.
-import type { DeliveryRow, EndpointRow } from '../../store/delivery-store.ts';
+import type { DeliveryRow } from '../../domain/delivery.ts';
+import type { EndpointRow } from '../../domain/endpoint.ts';
 
 export interface NotifierOptions {
   post: (url: string, payload: { text: string }) => Promise<number | null>;
@@ -55,7 +56,11 @@ export class Notifier {
     );
   }
 
-  deliveryGaveUp(ep: EndpointRow, d: DeliveryRow, lastError: string): void {
+  deliveryGaveUp(
+    ep: EndpointRow,
+    d: Pick<DeliveryRow, 'id' | 'firstSequence' | 'lastSequence' | 'attemptCount'>,
+    lastError: string,
+  ): void {
     if (ep.notifyUrl === null) return;
     this.#send(
       ep.notifyUrl,

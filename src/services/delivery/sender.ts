@@ -10,23 +10,16 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
+import type { AttemptOutcome, DeliveryRow, NewAttempt } from '../../domain/delivery.ts';
+import type { EndpointRow } from '../../domain/endpoint.ts';
 import { ALLOW_PRIVATE_FLAG, isPublicAddress } from '../../domain/endpoint-url.ts';
 import { renderPayload } from '../../domain/payload-format.ts';
 import { webhookHeaders } from '../../domain/signature.ts';
-import type { DeliveryRow, EndpointRow, NewAttempt } from '../../store/delivery-store.ts';
 
 export const RESPONSE_BODY_LIMIT = 4096;
 /** Response bytes read before the connection is dropped; keeps slow drains bounded. */
 const DRAIN_LIMIT = 256 * 1024;
 const REDACTED = '[redacted]';
-
-export interface AttemptOutcome {
-  ok: boolean;
-  status: number | null;
-  /** The raw Retry-After header, if any. */
-  retryAfter: string | null;
-  attempt: NewAttempt;
-}
 
 export interface SenderOptions {
   allowPrivate: boolean;
@@ -99,7 +92,10 @@ export class Sender {
 
   async send(
     ep: EndpointRow,
-    delivery: DeliveryRow,
+    delivery: Pick<
+      DeliveryRow,
+      'id' | 'firstSequence' | 'lastSequence' | 'firstPosition' | 'lastPosition'
+    >,
     events: object[],
     now = new Date(),
   ): Promise<AttemptOutcome> {
@@ -107,14 +103,11 @@ export class Sender {
     const secrets = ep.secrets
       .filter((s) => s.expiresAt === null || s.expiresAt > now)
       .map((s) => s.secret);
-    const sequence =
-      delivery.firstSequence === delivery.lastSequence
-        ? String(delivery.firstSequence)
-        : `${delivery.firstSequence}-${delivery.lastSequence}`;
+    const range = (a: number, b: number) => (a === b ? String(a) : `${a}-${b}`);
     const headers: Record<string, string> = {
       'content-type': ep.contentType ?? rendered.contentType,
       'user-agent': this.#opts.userAgent,
-      'webhook-sequence': sequence,
+      'webhook-sequence': range(delivery.firstSequence, delivery.lastSequence),
       ...webhookHeaders({
         msgId: delivery.id,
         timestamp: Math.floor(now.getTime() / 1000),
@@ -122,6 +115,11 @@ export class Sender {
         secrets,
       }),
     };
+    // Position among the events this endpoint subscribes to: gap-free, so a
+    // receiver can tell a missed delivery from a filtered-out event.
+    if (delivery.firstPosition !== null && delivery.lastPosition !== null) {
+      headers['webhook-endpoint-sequence'] = range(delivery.firstPosition, delivery.lastPosition);
+    }
     if (ep.authorization !== null) headers.authorization = ep.authorization;
     const recorded = { ...headers };
     if (recorded.authorization !== undefined) recorded.authorization = REDACTED;

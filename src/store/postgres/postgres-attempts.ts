@@ -1,6 +1,7 @@
 // Delivery attempts on PostgreSQL: the per-delivery log and per-endpoint
-// statistics (they are recorded by postgres-delivery-outcomes.ts).
-import type { AttemptRow, AttemptStats } from '../delivery-store.ts';
+// statistics (they are recorded by postgres-delivery-commit.ts).
+import type { AttemptRow } from '../../domain/delivery.ts';
+import type { AttemptStats } from '../delivery-store.ts';
 import type { Queryable } from './postgres-endpoints.ts';
 
 interface AttemptDbRow {

@@ -1,14 +1,15 @@
-// Webhook endpoints on PostgreSQL: rows ↔ EndpointRow and CRUD. The fan-out
-// step (dispatch cursor) is in postgres-deliveries.ts, health updates in
-// postgres-delivery-claims.ts.
+// Webhook endpoints on PostgreSQL: rows ↔ EndpointRow and the API's changes
+// to them, each of which bumps state_version so the endpoint's owner knows its
+// copy is stale. Ownership is in postgres-ownership.ts, the owner's progress
+// (cursor, health, disabling) in postgres-delivery-commit.ts.
 import type { PoolClient } from 'pg';
-import type { PayloadFormat } from '../../domain/payload-format.ts';
 import type {
   DisabledReason,
   EndpointConfig,
   EndpointRow,
   EndpointSecret,
-} from '../delivery-store.ts';
+} from '../../domain/endpoint.ts';
+import type { PayloadFormat } from '../../domain/payload-format.ts';
 
 export type Queryable = Pick<PoolClient, 'query'>;
 
@@ -42,6 +43,11 @@ export interface EndpointDbRow {
   created_at: Date;
   updated_at: Date;
   dispatch_cursor: string;
+  cursor_position: string;
+  owner_id: string | null;
+  owner_until: Date | null;
+  state_version: string;
+  health_epoch: string;
   consecutive_failures: number;
   failing_since: Date | null;
   last_success_at: Date | null;
@@ -81,7 +87,10 @@ export function toEndpointRow(r: EndpointDbRow): EndpointRow {
     notifySuccess: r.notify_success,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
-    dispatchCursor: Number(r.dispatch_cursor),
+    cursor: Number(r.dispatch_cursor),
+    cursorPosition: Number(r.cursor_position),
+    stateVersion: Number(r.state_version),
+    healthEpoch: Number(r.health_epoch),
     consecutiveFailures: r.consecutive_failures,
     failingSince: r.failing_since,
     lastSuccessAt: r.last_success_at,
@@ -161,30 +170,40 @@ export async function insertEndpoint(
   return toEndpointRow(r.rows[0] as EndpointDbRow);
 }
 
-/** Must run in a transaction: it reads the row (locked) before writing it. */
+/** Every API change bumps the version the endpoint's owner compares with its copy. */
+const BUMP = 'state_version = state_version + 1';
+
+// Enabling starts health afresh: a new epoch, so an owner's health write
+// folded from outcomes before the reset is dropped (postgres-delivery-commit.ts).
+const ENABLE =
+  'active = true, disabled_reason = NULL, disabled_at = NULL, consecutive_failures = 0,' +
+  ' failing_since = NULL, health_epoch = health_epoch + 1';
+
+/**
+ * One statement: the configuration, and `active` through the same
+ * transitions as enable/disable when it changes (SET reads the old row).
+ */
 export async function updateEndpointConfig(
   q: Queryable,
   p: { tenantId: string; id: string; config: EndpointConfig },
   now: Date,
 ): Promise<EndpointRow | null> {
-  const before = await q.query<{ active: boolean }>(
-    'SELECT active FROM endpoints WHERE tenant_id = $1 AND id = $2 FOR NO KEY UPDATE',
-    [p.tenantId, p.id],
-  );
-  const was = before.rows[0];
-  if (!was) return null;
   const cols = configColumns(p.config);
   const n = cols.length;
-  await q.query(
+  const on = `$${n + 2}::bool`;
+  const r = await q.query<EndpointDbRow>(
     `UPDATE endpoints SET ${cols.map((c, i) => `${c[0]} = $${i + 1}::${c[2]}`).join(', ')},` +
-      ` updated_at = $${n + 1} WHERE tenant_id = $${n + 2} AND id = $${n + 3}`,
-    [...cols.map((c) => c[1]), now, p.tenantId, p.id],
+      ` updated_at = $${n + 1}, ${BUMP}, active = ${on},` +
+      ` disabled_reason = CASE WHEN active = ${on} THEN disabled_reason WHEN ${on} THEN NULL ELSE 'manual' END,` +
+      ` disabled_at = CASE WHEN active = ${on} THEN disabled_at WHEN ${on} THEN NULL ELSE $${n + 1} END,` +
+      ` consecutive_failures = CASE WHEN NOT active AND ${on} THEN 0 ELSE consecutive_failures END,` +
+      ` failing_since = CASE WHEN NOT active AND ${on} THEN NULL ELSE failing_since END,` +
+      ` health_epoch = CASE WHEN NOT active AND ${on} THEN health_epoch + 1 ELSE health_epoch END` +
+      ` WHERE tenant_id = $${n + 3} AND id = $${n + 4} RETURNING *`,
+    [...cols.map((c) => c[1]), now, p.config.active, p.tenantId, p.id],
   );
-  // `active` goes through the same transitions as enable/disable.
-  if (was.active !== p.config.active) {
-    return setEndpointActive(q, { ...p, active: p.config.active, reason: 'manual' }, now);
-  }
-  return getEndpoint(q, p.tenantId, p.id);
+  const row = r.rows[0];
+  return row ? toEndpointRow(row) : null;
 }
 
 export async function setEndpointActive(
@@ -194,14 +213,13 @@ export async function setEndpointActive(
 ): Promise<EndpointRow | null> {
   const r = p.active
     ? await q.query<EndpointDbRow>(
-        'UPDATE endpoints SET active = true, disabled_reason = NULL, disabled_at = NULL,' +
-          ' consecutive_failures = 0, failing_since = NULL, updated_at = $1' +
+        `UPDATE endpoints SET ${ENABLE}, updated_at = $1, ${BUMP}` +
           ' WHERE tenant_id = $2 AND id = $3 RETURNING *',
         [now, p.tenantId, p.id],
       )
     : await q.query<EndpointDbRow>(
-        'UPDATE endpoints SET active = false, disabled_reason = $1, disabled_at = $2, updated_at = $2' +
-          ' WHERE tenant_id = $3 AND id = $4 RETURNING *',
+        'UPDATE endpoints SET active = false, disabled_reason = $1, disabled_at = $2, updated_at = $2,' +
+          ` ${BUMP} WHERE tenant_id = $3 AND id = $4 RETURNING *`,
         [p.reason ?? 'manual', now, p.tenantId, p.id],
       );
   const row = r.rows[0];
@@ -214,7 +232,8 @@ export async function setEndpointSecrets(
   now: Date,
 ): Promise<EndpointRow | null> {
   const r = await q.query<EndpointDbRow>(
-    'UPDATE endpoints SET secrets = $1::jsonb, updated_at = $2 WHERE tenant_id = $3 AND id = $4 RETURNING *',
+    `UPDATE endpoints SET secrets = $1::jsonb, updated_at = $2, ${BUMP}` +
+      ' WHERE tenant_id = $3 AND id = $4 RETURNING *',
     [secretsJson(p.secrets), now, p.tenantId, p.id],
   );
   const row = r.rows[0];
@@ -232,27 +251,15 @@ export async function listEndpoints(
   return r.rows.map(toEndpointRow);
 }
 
-export async function listActiveEndpoints(
-  q: Queryable,
-  tenantId: string | null,
-): Promise<EndpointRow[]> {
-  const r =
-    tenantId === null
-      ? await q.query<EndpointDbRow>('SELECT * FROM endpoints WHERE active ORDER BY id')
-      : await q.query<EndpointDbRow>(
-          'SELECT * FROM endpoints WHERE active AND tenant_id = $1 ORDER BY id',
-          [tenantId],
-        );
-  return r.rows.map(toEndpointRow);
-}
-
 /**
- * Deliveries go first, then the endpoint (ON DELETE CASCADE would lock the
- * endpoint row before the delivery rows: the reverse of deliveryComplete's
- * order, a deadlock waiting to happen). Attempts cascade from deliveries.
+ * One statement: the endpoint row is locked first, then ON DELETE CASCADE
+ * removes its deliveries (and theirs, the attempts). Every writer of
+ * deliveries locks the endpoint row before delivery rows in the same way
+ * (postgres-delivery-commit.ts, deliveryRetry), so they cannot deadlock with
+ * a delete: a group commit that waits for it finds the endpoint gone and
+ * drops its rows.
  */
 export async function deleteEndpoint(q: Queryable, tenantId: string, id: string): Promise<boolean> {
-  await q.query('DELETE FROM deliveries WHERE tenant_id = $1 AND endpoint_id = $2', [tenantId, id]);
   const r = await q.query('DELETE FROM endpoints WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
   return (r.rowCount ?? 0) > 0;
 }

@@ -22,23 +22,23 @@ import type {
 } from '../store.ts';
 import { TenantAppendQueue } from './postgres-append-queue.ts';
 import { attemptStats, listAttempts } from './postgres-attempts.ts';
-import { assertSchemaName, connectionConfig, withTransaction } from './postgres-db.ts';
+import { assertSchemaName, connectionConfig } from './postgres-db.ts';
 import {
   countOpenDeliveries,
-  dispatchEndpoint,
   getDelivery,
   insertDeliveries,
+  listCoveringDeliveries,
   listDeliveries,
+  listOpenDeliveries,
   retryDelivery,
   retryFailedDeliveries,
 } from './postgres-deliveries.ts';
-import { claimDeliveries, nextDueAt } from './postgres-delivery-claims.ts';
+import { commitDeliveries } from './postgres-delivery-commit.ts';
 import { deleteFinishedDeliveries } from './postgres-delivery-retention.ts';
 import {
   deleteEndpoint,
   getEndpoint,
   insertEndpoint,
-  listActiveEndpoints,
   listEndpoints,
   setEndpointActive,
   setEndpointSecrets,
@@ -49,7 +49,13 @@ import { eventHead, listEventsByIds } from './postgres-event-lookups.ts';
 import { appendGroup, getEventById, listEvents, prepareAppend } from './postgres-events.ts';
 import { CommitNotifier, publishCommit } from './postgres-listener.ts';
 import { appliedVersions, runMigrations, statusOf } from './postgres-migrations.ts';
-import { PgOutcomeGroup } from './postgres-outcome-group.ts';
+import {
+  acquireEndpoints,
+  heartbeat,
+  listOwnership,
+  releaseEndpoints,
+  removeWorker,
+} from './postgres-ownership.ts';
 import { EventPartitions } from './postgres-partitions.ts';
 import { deleteEventsBefore } from './postgres-retention.ts';
 
@@ -106,7 +112,6 @@ function randomId(prefix: string): string {
 export class PostgresStore implements Store {
   readonly dialect = 'postgres' as const;
   readonly #pool: Pool;
-  readonly #outcomes: PgOutcomeGroup;
   readonly #schema: string | null;
   readonly #now: () => number;
   readonly #partitions: EventPartitions;
@@ -123,13 +128,16 @@ export class PostgresStore implements Store {
     this.#pool = new Pool({
       ...connectionConfig(opts.connectionString, this.#schema, 'herald'),
       max: opts.poolMax ?? 10,
+      // Queries a borrower sends without waiting go out together: a group
+      // commit or a heartbeat is one transaction in one round trip
+      // (pipelinedTransaction). Sequential use is unchanged.
+      pipeline: true,
     });
     // An idle pooled connection that dies is removed by the pool; without a
     // listener its 'error' event would crash the process.
     const onPoolError = opts.onPoolError ?? (() => {});
     this.#pool.on('error', (err) => onPoolError(err));
     this.#partitions = new EventPartitions(this.#pool);
-    this.#outcomes = new PgOutcomeGroup(this.#pool);
     // The schema in the listener's application_name tells deployments apart in pg_stat_activity.
     const listenerName = `herald-listener${this.#schema === null ? '' : `:${this.#schema}`}`;
     this.#notifier = new CommitNotifier(
@@ -291,16 +299,16 @@ export class PostgresStore implements Store {
   }
 
   // ---- Push delivery (DeliveryStore); the logic lives in postgres-endpoints,
-  // postgres-deliveries, postgres-delivery-claims, postgres-delivery-outcomes,
+  // postgres-ownership, postgres-deliveries, postgres-delivery-commit,
   // postgres-delivery-retention and postgres-attempts.
 
   endpointCreate(p: P<'endpointCreate'>) {
-    const row = { ...p, id: newId('ep'), cursor: p.dispatchCursor };
+    const row = { ...p, id: newId('ep') };
     return this.#run(() => insertEndpoint(this.#pool, row, new Date(this.#now())));
   }
 
   endpointDelete(p: P<'endpointDelete'>) {
-    return this.#run(() => withTransaction(this.#pool, (c) => deleteEndpoint(c, p.tenantId, p.id)));
+    return this.#run(() => deleteEndpoint(this.#pool, p.tenantId, p.id));
   }
 
   endpointGet(p: P<'endpointGet'>) {
@@ -311,13 +319,8 @@ export class PostgresStore implements Store {
     return this.#run(() => listEndpoints(this.#pool, p));
   }
 
-  endpointListActive(p: P<'endpointListActive'>) {
-    return this.#run(() => listActiveEndpoints(this.#pool, p.tenantId));
-  }
-
   endpointUpdate(p: P<'endpointUpdate'>) {
-    const now = new Date(this.#now());
-    return this.#run(() => withTransaction(this.#pool, (c) => updateEndpointConfig(c, p, now)));
+    return this.#run(() => updateEndpointConfig(this.#pool, p, new Date(this.#now())));
   }
 
   endpointSetActive(p: P<'endpointSetActive'>) {
@@ -328,8 +331,28 @@ export class PostgresStore implements Store {
     return this.#run(() => setEndpointSecrets(this.#pool, p, new Date(this.#now())));
   }
 
-  endpointDispatch(p: P<'endpointDispatch'>) {
-    return this.#run(() => dispatchEndpoint(this.#pool, p, p.now));
+  endpointOwnershipList() {
+    return this.#run(() => listOwnership(this.#pool));
+  }
+
+  endpointAcquire(p: P<'endpointAcquire'>) {
+    return this.#run(() => acquireEndpoints(this.#pool, p));
+  }
+
+  endpointRelease(p: P<'endpointRelease'>) {
+    return this.#run(() => releaseEndpoints(this.#pool, p.workerId, p.ids));
+  }
+
+  workerHeartbeat(p: P<'workerHeartbeat'>) {
+    return this.#run(() => heartbeat(this.#pool, p));
+  }
+
+  workerRemove(p: P<'workerRemove'>) {
+    return this.#run(() => removeWorker(this.#pool, p.workerId));
+  }
+
+  deliveryCommit(p: P<'deliveryCommit'>) {
+    return this.#run(() => commitDeliveries(this.#pool, p));
   }
 
   deliveryInsert(p: P<'deliveryInsert'>) {
@@ -346,16 +369,12 @@ export class PostgresStore implements Store {
     return this.#run(() => listDeliveries(this.#pool, p));
   }
 
+  deliveryListOpen(p: P<'deliveryListOpen'>) {
+    return this.#run(() => listOpenDeliveries(this.#pool, p));
+  }
+
   deliveryCountOpen(p: P<'deliveryCountOpen'>) {
     return this.#run(() => countOpenDeliveries(this.#pool, p.tenantId, p.endpointId));
-  }
-
-  deliveryClaim(p: P<'deliveryClaim'>) {
-    return this.#run(() => claimDeliveries(this.#pool, p));
-  }
-
-  deliveryComplete(p: P<'deliveryComplete'>) {
-    return this.#run(() => this.#outcomes.add(p));
   }
 
   deliveryRetry(p: P<'deliveryRetry'>) {
@@ -366,12 +385,12 @@ export class PostgresStore implements Store {
     return this.#run(() => retryFailedDeliveries(this.#pool, p, p.now));
   }
 
-  deliveryNextDueAt() {
-    return this.#run(() => nextDueAt(this.#pool));
-  }
-
   deliveryDeleteFinishedBefore(p: P<'deliveryDeleteFinishedBefore'>) {
     return this.#run(() => deleteFinishedDeliveries(this.#pool, p.before, p.limit));
+  }
+
+  deliveryListCovering(p: P<'deliveryListCovering'>) {
+    return this.#run(() => listCoveringDeliveries(this.#pool, p));
   }
 
   attemptList(p: P<'attemptList'>) {

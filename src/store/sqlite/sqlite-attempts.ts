@@ -1,6 +1,7 @@
 // Delivery attempts on SQLite: the per-delivery log and per-endpoint statistics.
 import type { StatementSync } from 'node:sqlite';
-import type { AttemptRow, AttemptStats } from '../delivery-store.ts';
+import type { AttemptRow } from '../../domain/delivery.ts';
+import type { AttemptStats } from '../delivery-store.ts';
 
 type Stmt = (sql: string) => StatementSync;
 

@@ -1,7 +1,13 @@
-// Delivery rows on SQLite: mapping, fan-out inserts, listing and manual retries.
+// Delivery rows on SQLite: mapping, the API's queued deliveries, listing and
+// manual retries. The owner's writes after outcomes are in sqlite-delivery-commit.ts.
 import type { StatementSync } from 'node:sqlite';
-import { nextMonotonicUlid } from '../../domain/ids.ts';
-import type { DeliveryRow, DeliveryStatus, NewDelivery } from '../delivery-store.ts';
+import type {
+  DeliveryKind,
+  DeliveryRow,
+  DeliveryStatus,
+  NewDelivery,
+} from '../../domain/delivery.ts';
+import { FINAL_SQL } from '../delivery-sql.ts';
 
 type Stmt = (sql: string) => StatementSync;
 
@@ -12,19 +18,17 @@ export interface DeliveryDbRow {
   kind: string;
   first_sequence: number;
   last_sequence: number;
+  first_position: number | null;
+  last_position: number | null;
   event_ids: string;
   payload: string | null;
   status: string;
   attempt_count: number;
   next_attempt_at: number | null;
-  lease_owner: string | null;
-  lease_expires_at: number | null;
   order_key: string;
   created_at: number;
   updated_at: number;
 }
-
-import { FINAL_SQL } from '../delivery-sql.ts';
 
 const date = (ms: number | null) => (ms === null ? null : new Date(ms));
 
@@ -33,20 +37,27 @@ export function toDeliveryRow(r: DeliveryDbRow): DeliveryRow {
     id: r.id,
     tenantId: r.tenant_id,
     endpointId: r.endpoint_id,
-    kind: r.kind as 'event' | 'test',
+    kind: r.kind as DeliveryKind,
     firstSequence: r.first_sequence,
     lastSequence: r.last_sequence,
+    firstPosition: r.first_position,
+    lastPosition: r.last_position,
     eventIds: JSON.parse(r.event_ids),
     payload: r.payload === null ? null : JSON.parse(r.payload),
     status: r.status as DeliveryStatus,
     attemptCount: r.attempt_count,
     nextAttemptAt: date(r.next_attempt_at),
-    leaseOwner: r.lease_owner,
-    leaseExpiresAt: date(r.lease_expires_at),
     orderKey: r.order_key,
     createdAt: new Date(r.created_at),
     updatedAt: new Date(r.updated_at),
   };
+}
+
+export function bumpStateVersion(stmt: Stmt, tenantId: string, endpointId: string): void {
+  stmt('UPDATE endpoints SET state_version = state_version + 1 WHERE tenant_id = ? AND id = ?').run(
+    tenantId,
+    endpointId,
+  );
 }
 
 export function getDelivery(stmt: Stmt, tenantId: string, id: string): DeliveryRow | null {
@@ -54,31 +65,29 @@ export function getDelivery(stmt: Stmt, tenantId: string, id: string): DeliveryR
   return r ? toDeliveryRow(r as unknown as DeliveryDbRow) : null;
 }
 
-/** Ids are monotonic within one call, so a batch lists in sequence order. */
+/** Must run inside a write transaction. */
 export function insertDeliveries(
   stmt: Stmt,
   tenantId: string,
   endpointId: string,
-  deliveries: NewDelivery[],
+  deliveries: (NewDelivery & { id: string })[],
   now: number,
-): string[] {
+): void {
   const insert = stmt(
-    'INSERT INTO deliveries (id, tenant_id, endpoint_id, kind, first_sequence, last_sequence, event_ids,' +
-      " payload, status, attempt_count, next_attempt_at, order_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)",
+    'INSERT INTO deliveries (id, tenant_id, endpoint_id, kind, first_sequence, last_sequence, first_position,' +
+      ' last_position, event_ids, payload, status, attempt_count, next_attempt_at, order_key, created_at, updated_at)' +
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)",
   );
-  let ulid: string | null = null;
-  const ids: string[] = [];
   for (const d of deliveries) {
-    ulid = nextMonotonicUlid(now, ulid);
-    const id = `dlv_${ulid}`;
-    ids.push(id);
     insert.run(
-      id,
+      d.id,
       tenantId,
       endpointId,
       d.kind,
       d.firstSequence,
       d.lastSequence,
+      d.firstPosition,
+      d.lastPosition,
       JSON.stringify(d.eventIds),
       d.payload === null ? null : JSON.stringify(d.payload),
       now,
@@ -87,27 +96,7 @@ export function insertDeliveries(
       now,
     );
   }
-  return ids;
-}
-
-/** Must run inside a write transaction: compare-and-set of the cursor plus inserts. */
-export function dispatchEndpoint(
-  stmt: Stmt,
-  p: {
-    tenantId: string;
-    endpointId: string;
-    fromCursor: number;
-    toCursor: number;
-    deliveries: NewDelivery[];
-  },
-  now: number,
-): boolean {
-  const r = stmt(
-    'UPDATE endpoints SET dispatch_cursor = ? WHERE tenant_id = ? AND id = ? AND dispatch_cursor = ?',
-  ).run(p.toCursor, p.tenantId, p.endpointId, p.fromCursor);
-  if (Number(r.changes) === 0) return false;
-  insertDeliveries(stmt, p.tenantId, p.endpointId, p.deliveries, now);
-  return true;
+  if (deliveries.length > 0) bumpStateVersion(stmt, tenantId, endpointId);
 }
 
 export function listDeliveries(
@@ -137,11 +126,37 @@ export function listDeliveries(
   return (rows as unknown as DeliveryDbRow[]).map(toDeliveryRow);
 }
 
+export function listOpenDeliveries(
+  stmt: Stmt,
+  p: { tenantId: string; endpointId: string; limit: number },
+): DeliveryRow[] {
+  const rows = stmt(
+    'SELECT * FROM deliveries INDEXED BY deliveries_open WHERE endpoint_id = ? AND tenant_id = ?' +
+      " AND status IN ('pending', 'retrying') ORDER BY first_sequence, id LIMIT ?",
+  ).all(p.endpointId, p.tenantId, p.limit);
+  return (rows as unknown as DeliveryDbRow[]).map(toDeliveryRow);
+}
+
 export function countOpenDeliveries(stmt: Stmt, tenantId: string, endpointId: string): number {
   const r = stmt(
-    `SELECT COUNT(*) AS n FROM deliveries WHERE tenant_id = ? AND endpoint_id = ? AND kind = 'event' AND status NOT IN ${FINAL_SQL}`,
-  ).get(tenantId, endpointId) as { n: number };
+    'SELECT COUNT(*) AS n FROM deliveries INDEXED BY deliveries_open WHERE endpoint_id = ? AND tenant_id = ?' +
+      " AND status IN ('pending', 'retrying') AND kind = 'event'",
+  ).get(endpointId, tenantId) as { n: number };
   return r.n;
+}
+
+export function listCoveringDeliveries(
+  stmt: Stmt,
+  p: { tenantId: string; endpointId: string; fromSequence: number; toSequence: number },
+): DeliveryRow[] {
+  // A delivery spans at most a batch of the log, so its first sequence is not
+  // far below the range; the bound keeps this an index range.
+  const rows = stmt(
+    'SELECT * FROM deliveries INDEXED BY deliveries_sequence WHERE endpoint_id = ? AND first_sequence >= ?' +
+      " AND first_sequence <= ? AND last_sequence >= ? AND tenant_id = ? AND kind = 'event'" +
+      ' AND first_position IS NOT NULL ORDER BY first_sequence',
+  ).all(p.endpointId, p.fromSequence - 100_000, p.toSequence, p.fromSequence, p.tenantId);
+  return (rows as unknown as DeliveryDbRow[]).map(toDeliveryRow);
 }
 
 export function retryDelivery(
@@ -150,10 +165,11 @@ export function retryDelivery(
   now: number,
 ): DeliveryRow | null {
   // attempt_count restarts so the retry schedule applies afresh.
-  stmt(
-    "UPDATE deliveries SET status = 'pending', attempt_count = 0, next_attempt_at = ?, lease_owner = NULL," +
-      ` lease_expires_at = NULL, updated_at = ? WHERE tenant_id = ? AND id = ? AND status IN ${FINAL_SQL}`,
-  ).run(now, now, p.tenantId, p.id);
+  const r = stmt(
+    "UPDATE deliveries SET status = 'pending', attempt_count = 0, next_attempt_at = ?, updated_at = ?" +
+      ` WHERE tenant_id = ? AND id = ? AND status IN ${FINAL_SQL} RETURNING endpoint_id`,
+  ).get(now, now, p.tenantId, p.id) as { endpoint_id: string } | undefined;
+  if (r) bumpStateVersion(stmt, p.tenantId, r.endpoint_id);
   return getDelivery(stmt, p.tenantId, p.id);
 }
 
@@ -163,8 +179,8 @@ export function retryFailedDeliveries(
   now: number,
 ): number {
   const r = stmt(
-    "UPDATE deliveries SET status = 'pending', attempt_count = 0, next_attempt_at = ?, lease_owner = NULL," +
-      " lease_expires_at = NULL, updated_at = ? WHERE tenant_id = ? AND endpoint_id = ? AND status = 'failed'" +
+    "UPDATE deliveries SET status = 'pending', attempt_count = 0, next_attempt_at = ?, updated_at = ?" +
+      " WHERE tenant_id = ? AND endpoint_id = ? AND status = 'failed'" +
       " AND kind = 'event' AND created_at >= ? AND created_at < ?",
   ).run(
     now,
@@ -174,5 +190,7 @@ export function retryFailedDeliveries(
     p.since.getTime(),
     p.until?.getTime() ?? Number.MAX_SAFE_INTEGER,
   );
-  return Number(r.changes);
+  const n = Number(r.changes);
+  if (n > 0) bumpStateVersion(stmt, p.tenantId, p.endpointId);
+  return n;
 }

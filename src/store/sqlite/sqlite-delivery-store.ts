@@ -1,37 +1,41 @@
 // The DeliveryStore part of SqliteStore: thin transaction wrappers around
-// sqlite-endpoints, sqlite-deliveries, sqlite-delivery-claims,
+// sqlite-endpoints, sqlite-deliveries, sqlite-ownership, sqlite-delivery-commit,
 // sqlite-delivery-retention and sqlite-attempts. SqliteStore supplies its
 // statement cache, transaction and error translation.
 import type { StatementSync } from 'node:sqlite';
-import type { StoredEvent } from '../../domain/event.ts';
-import { newId } from '../../domain/ids.ts';
 import type {
   AttemptRow,
-  AttemptStats,
-  ClaimedDelivery,
-  DeliveryClaimParams,
-  DeliveryCompleteParams,
-  DeliveryCompleteResult,
   DeliveryRow,
   DeliveryStatus,
-  DeliveryStore,
+  NewDelivery,
+} from '../../domain/delivery.ts';
+import type {
   DisabledReason,
   EndpointConfig,
   EndpointRow,
   EndpointSecret,
-  NewDelivery,
+} from '../../domain/endpoint.ts';
+import type { StoredEvent } from '../../domain/event.ts';
+import { newId } from '../../domain/ids.ts';
+import type {
+  AttemptStats,
+  DeliveryCommitParams,
+  DeliveryCommitResult,
+  DeliveryStore,
+  EndpointOwnership,
 } from '../delivery-store.ts';
 import { attemptStats, listAttempts } from './sqlite-attempts.ts';
 import {
   countOpenDeliveries,
-  dispatchEndpoint,
   getDelivery,
   insertDeliveries,
+  listCoveringDeliveries,
   listDeliveries,
+  listOpenDeliveries,
   retryDelivery,
   retryFailedDeliveries,
 } from './sqlite-deliveries.ts';
-import { claimDeliveries, completeDelivery, nextDueAt } from './sqlite-delivery-claims.ts';
+import { commitDeliveries } from './sqlite-delivery-commit.ts';
 import { deleteFinishedDeliveries } from './sqlite-delivery-retention.ts';
 import {
   type EndpointDbRow,
@@ -42,74 +46,31 @@ import {
   toEndpointRow,
   updateEndpointConfig,
 } from './sqlite-endpoints.ts';
-import { translateSqliteError } from './sqlite-errors.ts';
 import { eventHead, listEventsByIds } from './sqlite-events.ts';
-import { type GroupOutcome, runGroup } from './sqlite-group-tx.ts';
-
-/**
- * Group commit for outcomes: completions that arrive in the same event-loop
- * turn share one transaction (sqlite-group-tx.ts), and one failing does not
- * undo the others. With many requests in flight this is what
- * keeps SQLite's commit rate from capping delivery throughput.
- */
-class CompletionGroup {
-  readonly #stmt: (sql: string) => StatementSync;
-  readonly #tx: <T>(fn: () => T) => T;
-  #pending: {
-    p: DeliveryCompleteParams;
-    resolve: (r: DeliveryCompleteResult) => void;
-    reject: (e: unknown) => void;
-  }[] = [];
-
-  constructor(stmt: (sql: string) => StatementSync, tx: <T>(fn: () => T) => T) {
-    this.#stmt = stmt;
-    this.#tx = tx;
-  }
-
-  add(p: DeliveryCompleteParams): Promise<DeliveryCompleteResult> {
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ p, resolve, reject });
-      if (this.#pending.length === 1) setImmediate(() => this.#flush());
-    });
-  }
-
-  #flush(): void {
-    const group = this.#pending;
-    this.#pending = [];
-    let results: GroupOutcome<DeliveryCompleteResult>[];
-    try {
-      results = runGroup(this.#tx, this.#stmt, group, (item) =>
-        completeDelivery(this.#stmt, item.p),
-      );
-    } catch (err) {
-      for (const item of group) item.reject(translateSqliteError(err));
-      return;
-    }
-    for (const [i, item] of group.entries()) {
-      const r = results[i] as GroupOutcome<DeliveryCompleteResult>;
-      if ('ok' in r) item.resolve(r.ok);
-      else item.reject(r.err);
-    }
-  }
-}
+import {
+  acquireEndpoints,
+  heartbeat,
+  listOwnership,
+  releaseEndpoints,
+  removeWorker,
+} from './sqlite-ownership.ts';
 
 export interface SqliteAccess {
   stmt: (sql: string) => StatementSync;
   tx: <T>(fn: () => T) => T;
-  /** For claims, outcomes and fan-out: no fsync of its own (SqliteStore explains). */
+  /** For outcomes and ownership: no fsync of its own (SqliteStore explains). */
   stateTx: <T>(fn: () => T) => T;
   run: <T>(fn: () => T) => Promise<T>;
 }
 
 export function sqliteDeliveryStore({ stmt, tx, stateTx, run }: SqliteAccess): DeliveryStore {
   const s = stmt;
-  const completions = new CompletionGroup(stmt, stateTx);
   return {
     endpointCreate(p: {
       tenantId: string;
       config: EndpointConfig;
       secret: string;
-      dispatchCursor: number;
+      cursor: number;
     }): Promise<EndpointRow> {
       return run(() =>
         insertEndpoint(
@@ -119,7 +80,7 @@ export function sqliteDeliveryStore({ stmt, tx, stateTx, run }: SqliteAccess): D
             tenantId: p.tenantId,
             config: p.config,
             secret: p.secret,
-            cursor: p.dispatchCursor,
+            cursor: p.cursor,
           },
           Date.now(),
         ),
@@ -159,18 +120,6 @@ export function sqliteDeliveryStore({ stmt, tx, stateTx, run }: SqliteAccess): D
       );
     },
 
-    endpointListActive(p: { tenantId: string | null }): Promise<EndpointRow[]> {
-      return run(() => {
-        const rows =
-          p.tenantId === null
-            ? stmt('SELECT * FROM endpoints WHERE active = 1 ORDER BY id').all()
-            : stmt('SELECT * FROM endpoints WHERE active = 1 AND tenant_id = ? ORDER BY id').all(
-                p.tenantId,
-              );
-        return (rows as unknown as EndpointDbRow[]).map(toEndpointRow);
-      });
-    },
-
     endpointUpdate(p: {
       tenantId: string;
       id: string;
@@ -195,39 +144,67 @@ export function sqliteDeliveryStore({ stmt, tx, stateTx, run }: SqliteAccess): D
       secrets: EndpointSecret[];
     }): Promise<EndpointRow | null> {
       return run(() => {
-        stmt('UPDATE endpoints SET secrets = ?, updated_at = ? WHERE tenant_id = ? AND id = ?').run(
-          secretsJson(p.secrets),
-          Date.now(),
-          p.tenantId,
-          p.id,
-        );
+        stmt(
+          'UPDATE endpoints SET secrets = ?, updated_at = ?, state_version = state_version + 1' +
+            ' WHERE tenant_id = ? AND id = ?',
+        ).run(secretsJson(p.secrets), Date.now(), p.tenantId, p.id);
         return getEndpoint(s, p.tenantId, p.id);
       });
     },
 
-    endpointDispatch(p: {
-      tenantId: string;
-      endpointId: string;
-      fromCursor: number;
-      toCursor: number;
-      deliveries: NewDelivery[];
+    endpointOwnershipList(): Promise<EndpointOwnership[]> {
+      return run(() => listOwnership(s));
+    },
+
+    endpointAcquire(p: {
+      workerId: string;
+      ids: string[];
       now: Date;
-    }): Promise<boolean> {
-      return run(() => stateTx(() => dispatchEndpoint(s, p, p.now.getTime())));
+      until: Date;
+      force: boolean;
+    }): Promise<EndpointRow[]> {
+      return run(() =>
+        stateTx(() =>
+          acquireEndpoints(s, {
+            ...p,
+            now: p.now.getTime(),
+            until: p.until.getTime(),
+          }),
+        ),
+      );
+    },
+
+    endpointRelease(p: { workerId: string; ids: string[] | null }): Promise<void> {
+      return run(() => stateTx(() => releaseEndpoints(s, p.workerId, p.ids)));
+    },
+
+    workerHeartbeat(p: { workerId: string; now: Date; until: Date }): Promise<string[]> {
+      return run(() =>
+        stateTx(() =>
+          heartbeat(s, { workerId: p.workerId, now: p.now.getTime(), until: p.until.getTime() }),
+        ),
+      );
+    },
+
+    workerRemove(p: { workerId: string }): Promise<void> {
+      return run(() => removeWorker(s, p.workerId));
+    },
+
+    deliveryCommit(p: DeliveryCommitParams): Promise<DeliveryCommitResult> {
+      return run(() => stateTx(() => commitDeliveries(s, p)));
     },
 
     deliveryInsert(p: {
       tenantId: string;
       endpointId: string;
-      deliveries: NewDelivery[];
+      deliveries: (NewDelivery & { id: string })[];
       now: Date;
     }): Promise<DeliveryRow[]> {
       return run(() =>
-        tx(() =>
-          insertDeliveries(s, p.tenantId, p.endpointId, p.deliveries, p.now.getTime()).map(
-            (id) => getDelivery(s, p.tenantId, id) as DeliveryRow,
-          ),
-        ),
+        tx(() => {
+          insertDeliveries(s, p.tenantId, p.endpointId, p.deliveries, p.now.getTime());
+          return p.deliveries.map((d) => getDelivery(s, p.tenantId, d.id) as DeliveryRow);
+        }),
       );
     },
 
@@ -249,16 +226,25 @@ export function sqliteDeliveryStore({ stmt, tx, stateTx, run }: SqliteAccess): D
       return run(() => countOpenDeliveries(s, p.tenantId, p.endpointId));
     },
 
-    deliveryClaim(p: DeliveryClaimParams): Promise<ClaimedDelivery[]> {
-      return run(() => stateTx(() => claimDeliveries(s, p)));
+    deliveryListOpen(p: {
+      tenantId: string;
+      endpointId: string;
+      limit: number;
+    }): Promise<DeliveryRow[]> {
+      return run(() => listOpenDeliveries(s, p));
     },
 
-    deliveryComplete(p: DeliveryCompleteParams): Promise<DeliveryCompleteResult> {
-      return completions.add(p);
+    deliveryListCovering(p: {
+      tenantId: string;
+      endpointId: string;
+      fromSequence: number;
+      toSequence: number;
+    }): Promise<DeliveryRow[]> {
+      return run(() => listCoveringDeliveries(s, p));
     },
 
     deliveryRetry(p: { tenantId: string; id: string; now: Date }): Promise<DeliveryRow | null> {
-      return run(() => retryDelivery(s, p, p.now.getTime()));
+      return run(() => tx(() => retryDelivery(s, p, p.now.getTime())));
     },
 
     deliveryRetryFailed(p: {
@@ -268,11 +254,7 @@ export function sqliteDeliveryStore({ stmt, tx, stateTx, run }: SqliteAccess): D
       until: Date | null;
       now: Date;
     }): Promise<number> {
-      return run(() => retryFailedDeliveries(s, p, p.now.getTime()));
-    },
-
-    deliveryNextDueAt(): Promise<Date | null> {
-      return run(() => nextDueAt(s));
+      return run(() => tx(() => retryFailedDeliveries(s, p, p.now.getTime())));
     },
 
     deliveryDeleteFinishedBefore(p: { before: Date; limit: number }): Promise<number> {

@@ -1,12 +1,12 @@
-// Webhook endpoints on SQLite: rows ↔ EndpointRow, CRUD and the fan-out step.
+// Webhook endpoints on SQLite: rows ↔ EndpointRow and the API's changes to them.
 import type { StatementSync } from 'node:sqlite';
-import type { PayloadFormat } from '../../domain/payload-format.ts';
 import type {
   DisabledReason,
   EndpointConfig,
   EndpointRow,
   EndpointSecret,
-} from '../delivery-store.ts';
+} from '../../domain/endpoint.ts';
+import type { PayloadFormat } from '../../domain/payload-format.ts';
 
 type Stmt = (sql: string) => StatementSync;
 
@@ -40,6 +40,9 @@ export interface EndpointDbRow {
   created_at: number;
   updated_at: number;
   dispatch_cursor: number;
+  cursor_position: number;
+  state_version: number;
+  health_epoch: number;
   consecutive_failures: number;
   failing_since: number | null;
   last_success_at: number | null;
@@ -80,7 +83,10 @@ export function toEndpointRow(r: EndpointDbRow): EndpointRow {
     notifySuccess: r.notify_success === 1,
     createdAt: new Date(r.created_at),
     updatedAt: new Date(r.updated_at),
-    dispatchCursor: r.dispatch_cursor,
+    cursor: r.dispatch_cursor,
+    cursorPosition: r.cursor_position,
+    stateVersion: r.state_version,
+    healthEpoch: r.health_epoch,
     consecutiveFailures: r.consecutive_failures,
     failingSince: date(r.failing_since),
     lastSuccessAt: date(r.last_success_at),
@@ -164,7 +170,8 @@ export function updateEndpointConfig(
   if (!before) return null;
   const cols = configColumns(p.config);
   stmt(
-    `UPDATE endpoints SET ${cols.map((c) => `${c[0]} = ?`).join(', ')}, updated_at = ? WHERE tenant_id = ? AND id = ?`,
+    `UPDATE endpoints SET ${cols.map((c) => `${c[0]} = ?`).join(', ')}, updated_at = ?,` +
+      ' state_version = state_version + 1 WHERE tenant_id = ? AND id = ?',
   ).run(...cols.map((c) => c[1]), now, p.tenantId, p.id);
   // `active` goes through the same transitions as enable/disable.
   if (before.active !== p.config.active) {
@@ -181,11 +188,12 @@ export function setEndpointActive(
   const r = p.active
     ? stmt(
         'UPDATE endpoints SET active = 1, disabled_reason = NULL, disabled_at = NULL,' +
-          ' consecutive_failures = 0, failing_since = NULL, updated_at = ? WHERE tenant_id = ? AND id = ?',
+          ' consecutive_failures = 0, failing_since = NULL, updated_at = ?,' +
+          ' state_version = state_version + 1, health_epoch = health_epoch + 1 WHERE tenant_id = ? AND id = ?',
       ).run(now, p.tenantId, p.id)
     : stmt(
-        'UPDATE endpoints SET active = 0, disabled_reason = ?, disabled_at = ?, updated_at = ?' +
-          ' WHERE tenant_id = ? AND id = ?',
+        'UPDATE endpoints SET active = 0, disabled_reason = ?, disabled_at = ?, updated_at = ?,' +
+          ' state_version = state_version + 1 WHERE tenant_id = ? AND id = ?',
       ).run(p.reason ?? 'manual', now, now, p.tenantId, p.id);
   if (Number(r.changes) === 0) return null;
   return getEndpoint(stmt, p.tenantId, p.id);

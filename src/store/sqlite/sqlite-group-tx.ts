@@ -1,5 +1,5 @@
-// Group commit on SQLite: independent writes that arrive together (appends,
-// delivery outcomes) share one transaction and one commit, and one of them
+// Group commit on SQLite: independent writes that arrive together (appends)
+// share one transaction and one commit, and one of them
 // failing must not undo the others.
 //
 // They almost never fail, so the group first runs without savepoints: each

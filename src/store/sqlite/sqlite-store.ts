@@ -336,27 +336,31 @@ export class SqliteStore implements Store {
   endpointDelete: DeliveryStore['endpointDelete'] = (p) => this.#delivery.endpointDelete(p);
   endpointGet: DeliveryStore['endpointGet'] = (p) => this.#delivery.endpointGet(p);
   endpointList: DeliveryStore['endpointList'] = (p) => this.#delivery.endpointList(p);
-  endpointListActive: DeliveryStore['endpointListActive'] = (p) =>
-    this.#delivery.endpointListActive(p);
   endpointUpdate: DeliveryStore['endpointUpdate'] = (p) => this.#delivery.endpointUpdate(p);
   endpointSetActive: DeliveryStore['endpointSetActive'] = (p) =>
     this.#delivery.endpointSetActive(p);
   endpointSetSecrets: DeliveryStore['endpointSetSecrets'] = (p) =>
     this.#delivery.endpointSetSecrets(p);
-  endpointDispatch: DeliveryStore['endpointDispatch'] = (p) => this.#delivery.endpointDispatch(p);
+  endpointOwnershipList: DeliveryStore['endpointOwnershipList'] = () =>
+    this.#delivery.endpointOwnershipList();
+  endpointAcquire: DeliveryStore['endpointAcquire'] = (p) => this.#delivery.endpointAcquire(p);
+  endpointRelease: DeliveryStore['endpointRelease'] = (p) => this.#delivery.endpointRelease(p);
+  workerHeartbeat: DeliveryStore['workerHeartbeat'] = (p) => this.#delivery.workerHeartbeat(p);
+  workerRemove: DeliveryStore['workerRemove'] = (p) => this.#delivery.workerRemove(p);
+  deliveryCommit: DeliveryStore['deliveryCommit'] = (p) => this.#delivery.deliveryCommit(p);
   deliveryInsert: DeliveryStore['deliveryInsert'] = (p) => this.#delivery.deliveryInsert(p);
   deliveryGet: DeliveryStore['deliveryGet'] = (p) => this.#delivery.deliveryGet(p);
   deliveryList: DeliveryStore['deliveryList'] = (p) => this.#delivery.deliveryList(p);
+  deliveryListOpen: DeliveryStore['deliveryListOpen'] = (p) => this.#delivery.deliveryListOpen(p);
   deliveryCountOpen: DeliveryStore['deliveryCountOpen'] = (p) =>
     this.#delivery.deliveryCountOpen(p);
-  deliveryClaim: DeliveryStore['deliveryClaim'] = (p) => this.#delivery.deliveryClaim(p);
-  deliveryComplete: DeliveryStore['deliveryComplete'] = (p) => this.#delivery.deliveryComplete(p);
   deliveryRetry: DeliveryStore['deliveryRetry'] = (p) => this.#delivery.deliveryRetry(p);
   deliveryRetryFailed: DeliveryStore['deliveryRetryFailed'] = (p) =>
     this.#delivery.deliveryRetryFailed(p);
-  deliveryNextDueAt: DeliveryStore['deliveryNextDueAt'] = () => this.#delivery.deliveryNextDueAt();
   deliveryDeleteFinishedBefore: DeliveryStore['deliveryDeleteFinishedBefore'] = (p) =>
     this.#delivery.deliveryDeleteFinishedBefore(p);
+  deliveryListCovering: DeliveryStore['deliveryListCovering'] = (p) =>
+    this.#delivery.deliveryListCovering(p);
   attemptList: DeliveryStore['attemptList'] = (p) => this.#delivery.attemptList(p);
   attemptStats: DeliveryStore['attemptStats'] = (p) => this.#delivery.attemptStats(p);
   eventListByIds: DeliveryStore['eventListByIds'] = (p) => this.#delivery.eventListByIds(p);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { DeliveryRow, EndpointRow } from '../../store/delivery-store.ts';
 import { decideAfterAttempt } from './attempt-decision.ts';
-import type { AttemptOutcome } from './sender.ts';
+import type { AttemptOutcome, DeliveryRow } from './delivery.ts';
+import type { EndpointRow } from './endpoint.ts';
 
 const now = new Date('2030-01-01T00:00:00Z');
 const ep = { retry: [1, 10] } as unknown as EndpointRow;

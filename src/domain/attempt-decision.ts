@@ -2,15 +2,15 @@
 // endpoint's schedule (Retry-After honoured within its bounds for 429/503),
 // giving up, or — for 410 Gone — disabling the endpoint with the delivery kept
 // due, so that enabling the endpoint sends it again. Pure, so it is easy to test.
-import { parseRetryAfter } from '../../domain/retry-after.ts';
+import type { AttemptOutcome, DeliveryRow } from './delivery.ts';
+import type { DisabledReason, EndpointConfig } from './endpoint.ts';
+import { parseRetryAfter } from './retry-after.ts';
 import {
   boundedRetryAfterMs,
   maxRetryDelayMs,
   nextRetryDelayMs,
   resolveRetrySchedule,
-} from '../../domain/retry-schedule.ts';
-import type { DeliveryRow, DisabledReason, EndpointRow } from '../../store/delivery-store.ts';
-import type { AttemptOutcome } from './sender.ts';
+} from './retry-schedule.ts';
 
 export interface AttemptDecision {
   status: 'succeeded' | 'retrying' | 'failed';
@@ -19,8 +19,8 @@ export interface AttemptDecision {
 }
 
 export function decideAfterAttempt(
-  ep: EndpointRow,
-  d: DeliveryRow,
+  ep: Pick<EndpointConfig, 'retry'>,
+  d: Pick<DeliveryRow, 'kind' | 'attemptCount'>,
   outcome: AttemptOutcome,
   now: Date,
   opts: { retryable: boolean } = { retryable: true },
