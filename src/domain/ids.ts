@@ -89,3 +89,14 @@ export function parseEventId(id: string): { ulid: string; ms: number } | null {
 export function newId(prefix: string): string {
   return `${prefix}_${newUlid(Date.now())}`;
 }
+
+let lastBulkUlid: string | null = null;
+
+/**
+ * Like newId, for ids made in bulk (one per attempt): within a millisecond it
+ * increments the previous id instead of drawing fresh randomness.
+ */
+export function newBulkId(prefix: string): string {
+  lastBulkUlid = nextMonotonicUlid(Date.now(), lastBulkUlid);
+  return `${prefix}_${lastBulkUlid}`;
+}

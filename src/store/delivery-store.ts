@@ -35,25 +35,8 @@ export interface EndpointOwnership {
   stateVersion: number;
 }
 
-/** A delivery row as the owner writes it after an outcome (insert or update by id). */
-export interface DeliveryWrite {
-  id: string;
-  tenantId: string;
-  endpointId: string;
-  kind: DeliveryKind;
-  firstSequence: number;
-  lastSequence: number;
-  firstPosition: number | null;
-  lastPosition: number | null;
-  eventIds: string[];
-  payload: object[] | null;
-  orderKey: string;
-  status: DeliveryStatus;
-  attemptCount: number;
-  nextAttemptAt: Date | null;
-  /** First time this delivery was formed; kept from the existing row on update. */
-  createdAt: Date;
-}
+/** A delivery row as the owner writes it after an outcome (insert or update by id; created_at kept on update). */
+export type DeliveryWrite = Omit<DeliveryRow, 'updatedAt'>;
 
 export interface AttemptWrite extends NewAttempt {
   deliveryId: string;

@@ -23,28 +23,14 @@ import {
   openTestPostgresStore,
   postgresTestsEnabled,
   postgresUrl,
+  schemaQuery,
   TestPostgresStore,
 } from '../fixtures/postgres.ts';
 
 const WORKERS = 4;
 const MIN = 60_000;
 
-async function sql<T extends Record<string, unknown>>(
-  schema: string,
-  text: string,
-  args: unknown[] = [],
-): Promise<T[]> {
-  const client = new Client({
-    connectionString: postgresUrl(),
-    options: `-c search_path=${schema}`,
-  });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, args)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const sql = schemaQuery;
 
 function write(ep: EndpointRow, seq: number, extra: Partial<DeliveryWrite> = {}): DeliveryWrite {
   return {

@@ -16,6 +16,7 @@ import {
   newTestSchemaName,
   postgresTestsEnabled,
   postgresUrl,
+  schemaQuery,
   TestPostgresStore,
 } from '../fixtures/postgres.ts';
 
@@ -62,22 +63,7 @@ async function explained(
   };
 }
 
-async function sql<T extends Record<string, unknown>>(
-  schema: string,
-  text: string,
-  args: unknown[] = [],
-): Promise<T[]> {
-  const client = new Client({
-    connectionString: postgresUrl(),
-    options: `-c search_path=${schema}`,
-  });
-  await client.connect();
-  try {
-    return (await client.query<T>(text, args)).rows;
-  } finally {
-    await client.end();
-  }
-}
+const sql = schemaQuery;
 
 describe('PostgreSQL error translation', () => {
   it('maps transient SQLSTATEs and lost connections to RetryableStoreError only', () => {

@@ -5,7 +5,6 @@
 // endpoints over once their ownership runs out (--delivery-ownership-ttl, the
 // 10 s default here), resends what was in flight, and every event reaches every
 // endpoint with duplicates bounded by what was in flight at the kill.
-import { Client } from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/services/api-keys.ts';
 import { type ServeProcess, startServe } from '../fixtures/cli.ts';
@@ -14,6 +13,7 @@ import {
   newTestSchemaName,
   postgresTestsEnabled,
   postgresUrl,
+  schemaQuery,
   TestPostgresStore,
 } from '../fixtures/postgres.ts';
 import { type Receiver, startReceiver } from '../fixtures/receiver.ts';
@@ -24,16 +24,11 @@ const EVENTS = 600;
 const MAX_CONCURRENCY = 4;
 
 async function owners(schema: string): Promise<Map<string, string | null>> {
-  const c = new Client({ connectionString: postgresUrl(), options: `-c search_path=${schema}` });
-  await c.connect();
-  try {
-    const r = await c.query<{ id: string; owner_id: string | null }>(
-      'SELECT id, owner_id FROM endpoints ORDER BY id',
-    );
-    return new Map(r.rows.map((x) => [x.id, x.owner_id]));
-  } finally {
-    await c.end();
-  }
+  const rows = await schemaQuery<{ id: string; owner_id: string | null }>(
+    schema,
+    'SELECT id, owner_id FROM endpoints ORDER BY id',
+  );
+  return new Map(rows.map((x) => [x.id, x.owner_id]));
 }
 
 if (await postgresTestsEnabled()) {

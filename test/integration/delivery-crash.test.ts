@@ -53,6 +53,16 @@ async function setupDataDir(): Promise<{ dir: string; key: string }> {
   return { dir, key };
 }
 
+function healthy(url: string): Promise<boolean> {
+  return waitFor(async () => {
+    try {
+      return (await fetch(`${url}/healthz`)).ok;
+    } catch {
+      return false;
+    }
+  }, 20_000);
+}
+
 async function publish(api: ReturnType<typeof client>, total: number): Promise<void> {
   for (let i = 0; i < total; i += 500) {
     const events = Array.from({ length: Math.min(500, total - i) }, (_, k) => ({
@@ -72,24 +82,13 @@ describe('delivery survives kill -9 (sqlite, real process)', () => {
   });
 
   it(`delivers all ${EVENTS} events at least once across a SIGKILL and restart`, async () => {
-    const dir = tempDir('herald-crash-');
-    const setup = new SqliteStore({ path: join(dir, 'herald.db') });
-    await setup.migrate();
-    const { key } = await createApiKey(setup, { tenant: 'default', name: 'crash', admin: false });
-    await setup.close();
+    const { dir, key } = await setupDataDir();
 
     rx = await startReceiver(() => ({ status: 200, delayMs: 2 }));
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const api = client(url, key);
-    const up = () =>
-      waitFor(async () => {
-        try {
-          return (await fetch(`${url}/healthz`)).ok;
-        } catch {
-          return false;
-        }
-      }, 20_000);
+    const up = () => healthy(url);
 
     const first = serve(dir, port);
     children.push(first);
@@ -102,13 +101,7 @@ describe('delivery survives kill -9 (sqlite, real process)', () => {
       retry: [0.1, 0.2, 0.5, 1, 1, 1, 1, 1],
     });
     expect(ep.status).toBe(201);
-    for (let i = 0; i < EVENTS; i += 500) {
-      const events = Array.from({ length: 500 }, (_, k) => ({
-        event: 'crash.test',
-        data: { i: i + k },
-      }));
-      expect((await api.post('/events/batch', { events })).status).toBe(201);
-    }
+    await publish(api, EVENTS);
     await waitFor(async () => rx && rx.requests.length >= 300, 30_000);
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
@@ -139,14 +132,7 @@ describe('delivery survives kill -9 (sqlite, real process)', () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const api = client(url, key);
-    const up = () =>
-      waitFor(async () => {
-        try {
-          return (await fetch(`${url}/healthz`)).ok;
-        } catch {
-          return false;
-        }
-      }, 20_000);
+    const up = () => healthy(url);
     try {
       const first = serve(dir, port);
       children.push(first);

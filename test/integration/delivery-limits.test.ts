@@ -54,7 +54,7 @@ describe('SSRF guard at delivery time (real sender, real receiver)', () => {
   it('refuses a host name that resolves to a loopback address', async () => {
     // Saved while the server allowed it, say; at delivery time the lookup hook decides.
     const port = new URL(rx.url).port;
-    const out = await sender.send(endpoint(`http://localhost:${port}/`), delivery, [{ a: 1 }]);
+    const out = await sender.send(endpoint(`http://localhost:${port}/`), delivery, ['{"a":1}']);
     expect(out.ok).toBe(false);
     expect(out.status).toBeNull();
     expect(out.attempt.error).toMatch(/localhost resolves to .*--allow-private-endpoints/);
@@ -62,7 +62,7 @@ describe('SSRF guard at delivery time (real sender, real receiver)', () => {
   });
 
   it('refuses a private IP literal', async () => {
-    const out = await sender.send(endpoint(`${rx.url}/`), delivery, [{ a: 1 }]);
+    const out = await sender.send(endpoint(`${rx.url}/`), delivery, ['{"a":1}']);
     expect(out.attempt.error).toMatch(/127\.0\.0\.1 .*--allow-private-endpoints/);
     expect(rx.requests).toHaveLength(0);
   });

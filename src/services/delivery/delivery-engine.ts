@@ -6,6 +6,7 @@
 // through one OutcomeWriter (group commit).
 import type { Store } from '../../store/store.ts';
 import { EndpointConsumer } from './endpoint-consumer.ts';
+import { LogPages } from './log-pages.ts';
 import type { Notifier } from './notifier.ts';
 import { OutcomeWriter } from './outcome-writer.ts';
 import { type OwnershipEvents, OwnershipKeeper } from './ownership.ts';
@@ -25,6 +26,8 @@ export interface DeliveryEngineOptions {
   window: number;
   /** Outcomes awaiting commit before sending pauses. */
   maxUncommitted: number;
+  /** How long an outcome waits for others to share its commit. */
+  commitLingerMs: number;
   onError: (err: unknown) => void;
   onLog?: (msg: string, fields: Record<string, unknown>) => void;
 }
@@ -36,6 +39,7 @@ export class DeliveryEngine implements OwnershipEvents {
   readonly #opts: DeliveryEngineOptions;
   readonly #writer: OutcomeWriter;
   readonly #ownership: OwnershipKeeper;
+  readonly #pages: LogPages;
   readonly #consumers = new Map<string, EndpointConsumer>();
   /** Consumers that may have a message to send now, in turn order. */
   readonly #ready = new Set<EndpointConsumer>();
@@ -53,8 +57,11 @@ export class DeliveryEngine implements OwnershipEvents {
     this.#writer = new OutcomeWriter(store, {
       workerId: opts.workerId,
       retryMs: 500,
+      lingerMs: opts.commitLingerMs,
+      maxGroup: 500,
       onError: opts.onError,
     });
+    this.#pages = new LogPages(store, { keep: 8 });
     this.#ownership = new OwnershipKeeper(store, this, {
       workerId: opts.workerId,
       exclusive: opts.exclusive,
@@ -98,6 +105,7 @@ export class DeliveryEngine implements OwnershipEvents {
         sender: this.#sender,
         writer: this.#writer,
         notifier: this.#notifier,
+        pages: this.#pages,
         pageSize: this.#opts.pageSize,
         window: this.#opts.window,
         ready: (x) => this.#markReady(x),

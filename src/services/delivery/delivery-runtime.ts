@@ -49,6 +49,11 @@ export function createDelivery(store: Store, opts: DeliveryRuntimeOptions): Deli
     pageSize: 500,
     window: 1_000,
     maxUncommitted: 5_000,
+    // SQLite commits in the same turn, before freed slots are refilled, so a
+    // crash resends at most what was in flight. A PostgreSQL commit is a round
+    // trip: outcomes finishing meanwhile join the next one anyway, and a short
+    // linger lets a commit carry more of them.
+    commitLingerMs: store.dialect === 'sqlite' ? 0 : 2,
     onError: opts.onError,
     ...(opts.onLog ? { onLog: opts.onLog } : {}),
   });

@@ -24,6 +24,7 @@ import { compileEventFilter } from '../../domain/event-filter.ts';
 import { foldOutcome } from '../../domain/health-fold.ts';
 import type { DeliveryWrite, EndpointProgress } from '../../store/delivery-store.ts';
 import type { Store } from '../../store/store.ts';
+import type { LogPages } from './log-pages.ts';
 import type { Notifier } from './notifier.ts';
 import type { OutcomeWriter, ProgressSource } from './outcome-writer.ts';
 import type { Sender } from './sender.ts';
@@ -38,8 +39,8 @@ export interface Message {
   firstPosition: number | null;
   lastPosition: number | null;
   eventIds: string[];
-  /** Public shapes to send; null until loaded (retry records, replays). */
-  body: object[] | null;
+  /** Each event (or the test payload) serialized as sent; null until loaded (retry records, replays). */
+  body: string[] | null;
   attemptCount: number;
   /** Epoch ms when it may be sent. */
   dueAt: number;
@@ -55,6 +56,7 @@ export interface ConsumerContext {
   sender: Sender;
   writer: OutcomeWriter;
   notifier: Notifier;
+  pages: LogPages;
   /** Events read from the log per page. */
   pageSize: number;
   /** Most events held in memory per endpoint, and most open retry records before reading pauses. */
@@ -86,12 +88,15 @@ export class EndpointConsumer implements ProgressSource {
   #logDrained = false;
   /** Matched events not yet formed into messages (batch_wait_ms linger). */
   #unsent: PositionedEvent[] = [];
+  /** The serialized form of each event in #unsent, by event id. */
+  #unsentJson = new Map<string, string>();
   #lingerTimer: NodeJS.Timeout | null = null;
   /** Log messages in first-sequence order, until their outcome is recorded. */
   #outstanding: Message[] = [];
   /** Messages waiting to be sent (due or not), by id. */
   readonly #queued = new Map<string, Message>();
   readonly #inFlight = new Set<Message>();
+
   /** Ids whose last write is not committed yet: a reload must not bring them back. */
   readonly #uncommitted = new Map<string, number>();
   /**
@@ -200,7 +205,7 @@ export class EndpointConsumer implements ProgressSource {
       firstPosition: d.firstPosition,
       lastPosition: d.lastPosition,
       eventIds: d.eventIds,
-      body: d.kind === 'test' ? d.payload : null,
+      body: d.kind === 'test' ? (d.payload ?? []).map((e) => JSON.stringify(e)) : null,
       attemptCount: d.attemptCount,
       dueAt,
       createdAt: d.createdAt,
@@ -232,27 +237,23 @@ export class EndpointConsumer implements ProgressSource {
   async #readPage(): Promise<void> {
     const ep = this.#ep;
     const from = this.#readSeq;
-    const events = await this.#ctx.store.eventList({
+    const { events, json } = await this.#ctx.pages.read({
       tenantId: ep.tenantId,
-      afterSequence: from,
-      order: 'asc',
-      limit: this.#ctx.pageSize,
-      types: null,
       organizationId: ep.organizationId,
-      rangeStart: null,
-      rangeEnd: null,
+      afterSequence: from,
+      limit: this.#ctx.pageSize,
     });
     if (this.#dropped || this.#readSeq !== from) return;
     const last = events.at(-1);
     if (events.length < this.#ctx.pageSize) this.#logDrained = true;
     if (!last) return;
     let pos = this.#readPos;
-    for (const e of events) {
-      if (this.#matches(e.type)) {
-        pos += 1;
-        this.#unsent.push({ event: e, position: pos });
-      }
-    }
+    events.forEach((e, i) => {
+      if (!this.#matches(e.type)) return;
+      pos += 1;
+      this.#unsent.push({ event: e, position: pos });
+      this.#unsentJson.set(e.id, json[i] as string);
+    });
     this.#readSeq = last.sequence;
     this.#readPos = pos;
     this.#formMessages();
@@ -296,7 +297,7 @@ export class EndpointConsumer implements ProgressSource {
         firstPosition: head.position,
         lastPosition: tail.position,
         eventIds: b.events.map((e) => e.event.id),
-        body: b.events.map((e) => toEventOut(e.event)),
+        body: b.events.map((e) => this.#unsentJson.get(e.event.id) as string),
         attemptCount: 0,
         dueAt: now,
         createdAt: new Date(now),
@@ -308,6 +309,7 @@ export class EndpointConsumer implements ProgressSource {
       this.#logEventsHeld += m.eventIds.length;
     }
     this.#unsent = [];
+    this.#unsentJson.clear();
   }
 
   /** In-flight cap now: max_concurrency lowered by the slow-down, and by rate_limit. */
@@ -357,8 +359,12 @@ export class EndpointConsumer implements ProgressSource {
     return pick;
   }
 
-  /** Earliest time a message waiting on a retry, the rate limit or a linger could go. */
+  /**
+   * Earliest time a message waiting on a retry or the rate limit could go;
+   * null when only a finishing send or commit can unblock it (that wakes it).
+   */
   wakeAt(now: number): number | null {
+    if (this.#limiter.limit - this.#inFlight.size <= 0) return null;
     let at: number | null = null;
     const active = this.#active();
     for (const m of this.#queued.values()) {
@@ -401,13 +407,13 @@ export class EndpointConsumer implements ProgressSource {
     this.#record(m, outcome, retryable);
   }
 
-  async #loadBody(m: Message): Promise<object[]> {
+  async #loadBody(m: Message): Promise<string[]> {
     if (m.kind === 'test') return [];
     const events: StoredEvent[] = await this.#ctx.store.eventListByIds({
       tenantId: this.#ep.tenantId,
       ids: m.eventIds,
     });
-    return events.map(toEventOut);
+    return events.map((e) => JSON.stringify(toEventOut(e)));
   }
 
   #record(m: Message, outcome: AttemptOutcome, retryable: boolean): void {
@@ -450,7 +456,7 @@ export class EndpointConsumer implements ProgressSource {
       firstPosition: m.firstPosition,
       lastPosition: m.lastPosition,
       eventIds: m.eventIds,
-      payload: m.kind === 'test' ? m.body : null,
+      payload: m.kind === 'test' && m.body ? m.body.map((e) => JSON.parse(e) as object) : null,
       orderKey: m.orderKey,
       status: decision.status,
       attemptCount: m.attemptCount,
@@ -546,6 +552,7 @@ export class EndpointConsumer implements ProgressSource {
     this.#dropped = true;
     this.#queued.clear();
     this.#unsent = [];
+    this.#unsentJson.clear();
     this.#outstanding = [];
     this.#logEventsHeld = 0;
   }

@@ -13,7 +13,7 @@ import { Pool } from 'undici';
 import type { AttemptOutcome, DeliveryRow, NewAttempt } from '../../domain/delivery.ts';
 import type { EndpointRow } from '../../domain/endpoint.ts';
 import { ALLOW_PRIVATE_FLAG, isPublicAddress } from '../../domain/endpoint-url.ts';
-import { renderPayload } from '../../domain/payload-format.ts';
+import { renderSerialized } from '../../domain/payload-format.ts';
 import { webhookHeaders } from '../../domain/signature.ts';
 
 export const RESPONSE_BODY_LIMIT = 4096;
@@ -96,10 +96,11 @@ export class Sender {
       DeliveryRow,
       'id' | 'firstSequence' | 'lastSequence' | 'firstPosition' | 'lastPosition'
     >,
-    events: object[],
+    /** Each event serialized (JSON.stringify of its public shape). */
+    events: readonly string[],
     now = new Date(),
   ): Promise<AttemptOutcome> {
-    const rendered = renderPayload(ep.format, events);
+    const rendered = renderSerialized(ep.format, events);
     const secrets = ep.secrets
       .filter((s) => s.expiresAt === null || s.expiresAt > now)
       .map((s) => s.secret);

@@ -24,7 +24,7 @@
 // heartbeat, or a commit and a manual retry cannot deadlock. The policy (what
 // the cursor, health and statuses become) is the caller's; this persists it.
 import type { Pool, QueryConfig, QueryResult } from 'pg';
-import { newId } from '../../domain/ids.ts';
+import { newBulkId } from '../../domain/ids.ts';
 import type {
   AttemptWrite,
   DeliveryCommitParams,
@@ -172,7 +172,7 @@ export async function commitDeliveries(
         p.now,
         [...mentioned],
         ...deliveryColumns([...p.deliveries].sort(byId)),
-        col(() => newId('att')),
+        col(() => newBulkId('att')),
         col((a) => a.deliveryId),
         col((a) => a.tenantId),
         col((a) => a.endpointId),

@@ -3,7 +3,7 @@
 // compare-and-set writes (cursor while still owned; health and disabling while
 // the health epoch is unchanged). Runs inside one write transaction.
 import type { StatementSync } from 'node:sqlite';
-import { newId } from '../../domain/ids.ts';
+import { newBulkId } from '../../domain/ids.ts';
 import type {
   AttemptWrite,
   DeliveryCommitParams,
@@ -78,7 +78,7 @@ function deliveryValues(d: DeliveryWrite, now: number): Value[] {
 
 function attemptValues(a: AttemptWrite): Value[] {
   return [
-    newId('att'),
+    newBulkId('att'),
     a.deliveryId,
     a.tenantId,
     a.endpointId,
