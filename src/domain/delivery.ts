@@ -109,9 +109,9 @@ export function newDeliveryId(): string {
   return newId('dlv');
 }
 
-/** An event read from the log, with its position among the endpoint's events. */
+/** An event read from the log (its envelope is enough), with its position among the endpoint's events. */
 export interface PositionedEvent {
-  event: StoredEvent;
+  event: Pick<StoredEvent, 'id' | 'sequence' | 'organizationId' | 'createdAt'>;
   position: number;
 }
 

@@ -36,6 +36,11 @@ if (await postgresTestsEnabled()) {
     const schema = newTestSchemaName();
     const procs: ServeProcess[] = [];
     let rx: Receiver | null = null;
+    // Shared with the second test, which goes on where the first stops.
+    let serve: (role: string) => Promise<ServeProcess>;
+    let a: ReturnType<typeof client>;
+    let survivor: ServeProcess;
+    const eps: string[] = [];
     afterAll(async () => {
       for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
       await Promise.all(procs.map((p) => p.exited));
@@ -50,16 +55,15 @@ if (await postgresTestsEnabled()) {
       await setup.close();
       const common = ['--database', postgresUrl(), '--database-schema', schema];
       common.push('--allow-private-endpoints');
-      const serve = async (role: string) => {
+      serve = async (role: string) => {
         const p = await startServe([...common, '--role', role]);
         procs.push(p);
         return p;
       };
       const [api, w1, w2] = [await serve('api'), await serve('worker'), await serve('worker')];
-      const a = client((api as ServeProcess).url, key);
+      a = client((api as ServeProcess).url, key);
       rx = await startReceiver(() => ({ status: 200, delayMs: 20 }));
       const receiver = rx;
-      const eps: string[] = [];
       for (let i = 0; i < ENDPOINTS; i++) {
         const res = await a.post('/endpoints', {
           url: `${receiver.url}/e${i}`,
@@ -125,10 +129,47 @@ if (await postgresTestsEnabled()) {
       expect(duplicates).toBeLessThanOrEqual(2 * MAX_CONCURRENCY * 3);
       expect(receiver.maxInFlight).toBeLessThanOrEqual(ENDPOINTS * MAX_CONCURRENCY);
       expect((w2 as ServeProcess).child.exitCode).toBeNull();
+      survivor = w2 as ServeProcess;
       console.log(
         `takeover: first request to a taken-over endpoint ${firstAfter - killedAt} ms after the kill;` +
           ` ${duplicates} duplicates`,
       );
     }, 120_000);
+
+    it('rebalances when a worker joins, and hands endpoints over at once on SIGTERM', async () => {
+      const receiver = rx as Receiver;
+      const joined = await serve('worker');
+      // The survivor owns all six; the newcomer gets its share of three.
+      await waitFor(async () => {
+        const counts = new Map<string | null, number>();
+        for (const v of (await owners(schema)).values()) counts.set(v, (counts.get(v) ?? 0) + 1);
+        return counts.size === 2 && [...counts.values()].every((n) => n === 3);
+      }, 15_000);
+      const before = receiver.requests.length;
+      survivor.child.kill('SIGTERM');
+      expect(await survivor.exited).toBe(0);
+      const stoppedAt = Date.now();
+      // Released on the way out: the remaining worker takes them well within the ttl (10 s).
+      await waitFor(async () => new Set((await owners(schema)).values()).size === 1, 5_000);
+      const tookMs = Date.now() - stoppedAt;
+      const events = Array.from({ length: 50 }, (_, k) => ({ event: 'to.y', data: { k } }));
+      const pub = await a.post('/events/batch', { events });
+      expect(pub.status).toBe(201);
+      const last = pub.body.data.at(-1).sequence as number;
+      await waitFor(
+        async () =>
+          eps.every((_, i) =>
+            receiver.requests.some(
+              (r) => r.path === `/e${i}` && JSON.parse(r.body).sequence === last,
+            ),
+          ),
+        20_000,
+      );
+      expect(receiver.requests.length - before).toBeGreaterThanOrEqual(eps.length * 50);
+      expect(joined.child.exitCode).toBeNull();
+      console.log(
+        `hand-over on SIGTERM: endpoints owned by the remaining worker ${tookMs} ms after exit`,
+      );
+    }, 60_000);
   });
 }

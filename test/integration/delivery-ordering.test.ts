@@ -152,7 +152,11 @@ describe.each(await testBackends())('delivery concurrency and order (%s)', (back
     await publish(12);
     await waitFor(async () => rx.requests.length >= 12, 15_000);
     // Send start times as recorded in the attempt log: at most 5 in any second.
-    const list = (await api.get(`/endpoints/${ep.id}/deliveries?limit=20`)).body.data;
+    // (An outcome is recorded a commit after the receiver answered.)
+    const list = await waitFor(async () => {
+      const data = (await api.get(`/endpoints/${ep.id}/deliveries?limit=20`)).body.data;
+      return data.length >= 12 ? data : null;
+    });
     const times: number[] = [];
     for (const d of list) {
       const detail = (await api.get(`/deliveries/${d.id}`)).body;

@@ -211,7 +211,11 @@ describe.each(await testBackends())('push delivery (%s)', (backend) => {
     }
     expect(expectNext - 1).toBe(kept.length);
     // The listing carries the same positions.
-    const listed = (await api.get(`/endpoints/${ep.id}/deliveries`)).body.data;
+    // (An outcome is recorded a commit after the receiver answered.)
+    const listed = await waitFor(async () => {
+      const data = (await api.get(`/endpoints/${ep.id}/deliveries`)).body.data;
+      return data.length >= 5 ? data : null;
+    });
     expect(
       listed
         .map((d: { first_position: number }) => d.first_position)

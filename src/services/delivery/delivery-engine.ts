@@ -61,7 +61,7 @@ export class DeliveryEngine implements OwnershipEvents {
       maxGroup: 500,
       onError: opts.onError,
     });
-    this.#pages = new LogPages(store, { keep: 8 });
+    this.#pages = new LogPages(store, { keep: 4 });
     this.#ownership = new OwnershipKeeper(store, this, {
       workerId: opts.workerId,
       exclusive: opts.exclusive,

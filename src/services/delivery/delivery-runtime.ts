@@ -51,9 +51,12 @@ export function createDelivery(store: Store, opts: DeliveryRuntimeOptions): Deli
     maxUncommitted: 5_000,
     // SQLite commits in the same turn, before freed slots are refilled, so a
     // crash resends at most what was in flight. A PostgreSQL commit is a round
-    // trip: outcomes finishing meanwhile join the next one anyway, and a short
-    // linger lets a commit carry more of them.
-    commitLingerMs: store.dialect === 'sqlite' ? 0 : 2,
+    // trip, so freed slots refill before it lands anyway (a crash there may
+    // resend in-flight work plus what finished during the commit); a 10 ms
+    // linger cuts the commits, and the database's CPU, several times over at
+    // 1,000 webhooks/s (publish → webhook p50 176–278 ms vs 344–375 ms at 2 ms
+    // on the loaded test machine).
+    commitLingerMs: store.dialect === 'sqlite' ? 0 : 10,
     onError: opts.onError,
     ...(opts.onLog ? { onLog: opts.onLog } : {}),
   });

@@ -478,7 +478,7 @@ export class EndpointConsumer implements ProgressSource {
       },
       after: () => {
         if (this.#uncommitted.get(m.id) === token) this.#uncommitted.delete(m.id);
-        if (decision.status !== 'retrying') this.#finished.set(m.id, Date.now());
+        if (decision.status !== 'retrying') this.#rememberFinished(m.id);
         if (m.kind !== 'event') return;
         if (decision.status === 'failed') {
           this.#ctx.notifier.deliveryGaveUp(
@@ -492,6 +492,16 @@ export class EndpointConsumer implements ProgressSource {
     });
     if (disabledNow === null) this.readMore();
     this.#ctx.ready(this);
+  }
+
+  #rememberFinished(id: string): void {
+    const now = Date.now();
+    this.#finished.set(id, now);
+    // Oldest first (insertion order): forget what no reload can still be racing.
+    for (const [old, at] of this.#finished) {
+      if (at > now - 60_000 && this.#finished.size <= 10_000) break;
+      this.#finished.delete(old);
+    }
   }
 
   /** ProgressSource: the cursor below which everything is recorded, and health. */

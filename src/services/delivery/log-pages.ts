@@ -4,14 +4,29 @@
 // store and serialized once and shared: concurrent reads of a page share one
 // query, and the last few full pages are kept. A short page (the head of the
 // log) is shared only while it is being read, since the log grows past it.
-// Events are immutable, so a kept page never goes stale.
+// Events are immutable, so a kept page never goes stale. A page keeps each
+// event's serialized body and its envelope, not the parsed data (memory).
 import { type StoredEvent, toEventOut } from '../../domain/event.ts';
 import type { Store } from '../../store/store.ts';
 
+/** What a consumer needs of an event besides its body: a page keeps no parsed data. */
+export type LogEntry = Omit<StoredEvent, 'data'>;
+
 export interface LogPage {
-  events: StoredEvent[];
+  events: LogEntry[];
   /** Each event exactly as the Events API serializes it. */
   json: string[];
+}
+
+function toEntry(e: StoredEvent): LogEntry {
+  return {
+    id: e.id,
+    tenantId: e.tenantId,
+    sequence: e.sequence,
+    type: e.type,
+    organizationId: e.organizationId,
+    createdAt: e.createdAt,
+  };
 }
 
 export class LogPages {
@@ -49,7 +64,10 @@ export class LogPages {
         rangeStart: null,
         rangeEnd: null,
       })
-      .then((events) => ({ events, json: events.map((e) => JSON.stringify(toEventOut(e))) }));
+      .then((events) => ({
+        events: events.map(toEntry),
+        json: events.map((e) => JSON.stringify(toEventOut(e))),
+      }));
     this.#pages.set(key, page);
     page.then(
       (r) => {
