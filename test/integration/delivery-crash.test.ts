@@ -177,4 +177,51 @@ describe('delivery survives kill -9 (sqlite, real process)', () => {
       await slow.close();
     }
   }, 120_000);
+
+  it('after kill -9 resends only what was unrecorded, even behind a send that hangs', async () => {
+    const { dir, key } = await setupDataDir();
+    let firstSeen = false;
+    // The first request of event 1 hangs; every other request is answered at once.
+    const rx2 = await startReceiver((req) => {
+      if (JSON.parse(req.body).sequence === 1 && !firstSeen) {
+        firstSeen = true;
+        return { status: 200, delayMs: 60_000 };
+      }
+      return { status: 200 };
+    });
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const api = client(url, key);
+    try {
+      const first = serve(dir, port);
+      children.push(first);
+      await healthy(url);
+      expect(
+        (await api.post('/endpoints', { url: `${rx2.url}/h`, max_concurrency: 5 })).status,
+      ).toBe(201);
+      await publish(api, 300);
+      // Everything but the hanging event is delivered (and recorded) while the
+      // cursor waits below event 1.
+      await waitFor(async () => rx2.requests.length >= 300, 20_000);
+      await new Promise((r) => setTimeout(r, 200));
+      first.kill('SIGKILL');
+      await new Promise((r) => first.once('exit', r));
+      const before = rx2.requests.length;
+      const second = serve(dir, port);
+      children.push(second);
+      await healthy(url);
+      await waitFor(
+        async () => rx2.requests.slice(before).some((r) => JSON.parse(r.body).sequence === 1),
+        20_000,
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      const resent = rx2.requests.slice(before).map((r) => JSON.parse(r.body).sequence);
+      // Only the one that was in flight goes again, not the 299 recorded after it.
+      expect(resent).toEqual([1]);
+      second.kill('SIGTERM');
+      await new Promise((r) => second.once('exit', r));
+    } finally {
+      await rx2.close();
+    }
+  }, 90_000);
 });

@@ -104,6 +104,9 @@ export class EndpointConsumer implements ProgressSource {
    * began before that commit still sees them open, and must not resend them.
    */
   readonly #finished = new Map<string, number>();
+  /** Messages past the cursor that already have a row (final or open), by id, at takeover. */
+  readonly #recordedBeyond = new Map<string, number>();
+  #recordedBeyondUpTo = 0;
   /** Events of log messages not yet recorded, plus #unsent: what reading is bounded by. */
   #logEventsHeld = 0;
 
@@ -146,8 +149,24 @@ export class EndpointConsumer implements ProgressSource {
     return this.#ep.active && !this.#disabledLocally;
   }
 
-  /** Loads open records and starts reading; call once after acquiring. */
+  /**
+   * Loads open records and what the previous owner already recorded beyond
+   * the cursor, then starts reading; call once after acquiring.
+   */
   async start(): Promise<void> {
+    // The cursor stops at the oldest unrecorded message, so messages after it
+    // may have rows already: a crash must resend only what was unrecorded.
+    const beyond = await this.#ctx.store.deliveryListCovering({
+      tenantId: this.#ep.tenantId,
+      endpointId: this.#ep.id,
+      fromSequence: this.#ep.cursor + 1,
+      toSequence: Number.MAX_SAFE_INTEGER,
+    });
+    for (const d of beyond) {
+      if (d.firstSequence <= this.#ep.cursor) continue;
+      this.#recordedBeyond.set(d.id, d.lastSequence);
+      this.#recordedBeyondUpTo = Math.max(this.#recordedBeyondUpTo, d.lastSequence);
+    }
     await this.reload(this.#ep);
     this.readMore();
   }
@@ -226,6 +245,9 @@ export class EndpointConsumer implements ProgressSource {
     // Events held and messages queued (open retry records included) are both bounded.
     const held = this.#logEventsHeld + this.#unsent.length;
     if (held >= this.#ctx.window || this.#queued.size >= this.#ctx.window) return;
+    // A send that takes long holds the cursor; what was recorded after it
+    // waits in #outstanding (small objects without bodies), within bounds.
+    if (this.#outstanding.length >= 10 * this.#ctx.window) return;
     this.#reading = true;
     this.#readPage()
       .catch((err) => this.#ctx.onError(err))
@@ -304,10 +326,19 @@ export class EndpointConsumer implements ProgressSource {
         fromLog: true,
         recorded: false,
       };
+      if (this.#recordedBeyond.has(m.id)) {
+        // Recorded by the previous owner: final (done), or open (loaded as a record).
+        this.#recordedBeyond.delete(m.id);
+        m.recorded = true;
+        m.body = null;
+        this.#outstanding.push(m);
+        continue;
+      }
       this.#outstanding.push(m);
       this.#queued.set(m.id, m);
       this.#logEventsHeld += m.eventIds.length;
     }
+    if (this.#readSeq >= this.#recordedBeyondUpTo) this.#recordedBeyond.clear();
     this.#unsent = [];
     this.#unsentJson.clear();
   }
@@ -463,6 +494,8 @@ export class EndpointConsumer implements ProgressSource {
       nextAttemptAt: decision.nextAttemptAt,
       createdAt: m.createdAt,
     };
+    // Done: nothing needs its body any more (#outstanding may hold it a while).
+    if (decision.status !== 'retrying') m.body = null;
     const token = (this.#uncommitted.get(m.id) ?? 0) + 1;
     this.#uncommitted.set(m.id, token);
     const attemptCount = m.attemptCount;
