@@ -101,7 +101,20 @@ if (await postgresTestsEnabled()) {
 
       const byPath = (p: string) => receiver.requests.filter((r) => r.path === p);
       const seqs = (p: string) => new Set(byPath(p).map((r) => JSON.parse(r.body).sequence));
-      await waitFor(async () => eps.every((_, i) => seqs(`/e${i}`).size >= EVENTS), 60_000);
+      try {
+        await waitFor(async () => eps.every((_, i) => seqs(`/e${i}`).size >= EVENTS), 60_000);
+      } catch (err) {
+        const counts = eps.map((_, i) => seqs(`/e${i}`).size);
+        const rows = await schemaQuery(
+          schema,
+          'SELECT id, owner_id, owner_until, dispatch_cursor, active FROM endpoints ORDER BY id',
+        );
+        throw new Error(
+          `not every event arrived: ${JSON.stringify(counts)}\n${JSON.stringify(rows)}\n` +
+            `${JSON.stringify(spread ? [...spread.entries()] : [])}\nsurvivor:\n${(w2 as ServeProcess).output().slice(-4000)}`,
+          { cause: err },
+        );
+      }
       const after = await owners(schema);
       const survivorIds = new Set(after.values());
       // Every endpoint now has one owner: the surviving worker.

@@ -112,7 +112,13 @@ export class DeliveryEngine implements OwnershipEvents {
         onError: this.#opts.onError,
       });
       this.#consumers.set(row.id, c);
-      c.start().catch(this.#opts.onError);
+      c.start().catch((err) => {
+        // Not started, so not running: forget it, and the next tick takes the
+        // endpoint (still recorded as ours) again with a fresh consumer.
+        this.#opts.onError(err);
+        c.drop();
+        if (this.#consumers.get(row.id) === c) this.#forget(c);
+      });
     }
     if (rows.length > 0) {
       this.#opts.onLog?.('worker took over endpoints', {

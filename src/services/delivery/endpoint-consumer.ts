@@ -86,6 +86,8 @@ export class EndpointConsumer implements ProgressSource {
   #readPos: number;
   #reading = false;
   #logDrained = false;
+  /** The highest head a commit announced for this tenant. */
+  #headSeen = 0;
   /** Matched events not yet formed into messages (batch_wait_ms linger). */
   #unsent: PositionedEvent[] = [];
   /** The serialized form of each event in #unsent, by event id. */
@@ -235,6 +237,7 @@ export class EndpointConsumer implements ProgressSource {
 
   /** Called on a commit of the tenant's log and when room frees up. */
   onCommit(head: number): void {
+    this.#headSeen = Math.max(this.#headSeen, head);
     if (head > this.#readSeq) this.#logDrained = false;
     this.readMore();
   }
@@ -250,9 +253,19 @@ export class EndpointConsumer implements ProgressSource {
     if (this.#outstanding.length >= 10 * this.#ctx.window) return;
     this.#reading = true;
     this.#readPage()
-      .catch((err) => this.#ctx.onError(err))
+      .catch((err) => {
+        this.#ctx.onError(err);
+        // Not at once (the store may be down), but soon: nothing else may come to wake it.
+        this.#logDrained = true;
+        setTimeout(() => {
+          this.#logDrained = false;
+          this.readMore();
+        }, 500).unref();
+      })
       .finally(() => {
         this.#reading = false;
+        // More to read (a full page, or a commit announced meanwhile): go on.
+        if (!this.#logDrained) this.readMore();
       });
   }
 
@@ -267,7 +280,11 @@ export class EndpointConsumer implements ProgressSource {
     });
     if (this.#dropped || this.#readSeq !== from) return;
     const last = events.at(-1);
-    if (events.length < this.#ctx.pageSize) this.#logDrained = true;
+    // Drained only if no commit announced while this page was being read (on
+    // PostgreSQL a read is a round trip) lies beyond it: such a commit's
+    // wake-up found the read in progress and must not be lost.
+    const readTo = last?.sequence ?? from;
+    if (events.length < this.#ctx.pageSize) this.#logDrained = readTo >= this.#headSeen;
     if (!last) return;
     let pos = this.#readPos;
     events.forEach((e, i) => {
@@ -284,7 +301,6 @@ export class EndpointConsumer implements ProgressSource {
       this.#ctx.writer.touch(this);
     }
     this.#ctx.ready(this);
-    if (!this.#logDrained) this.readMore();
   }
 
   /** batch_wait_ms: hold fewer than batch_size events until the oldest is that old. */
