@@ -272,6 +272,7 @@ export class EndpointConsumer implements ProgressSource {
   async #readPage(): Promise<void> {
     const ep = this.#ep;
     const from = this.#readSeq;
+    const headAtStart = this.#headSeen;
     const { events, json } = await this.#ctx.pages.read({
       tenantId: ep.tenantId,
       organizationId: ep.organizationId,
@@ -280,11 +281,10 @@ export class EndpointConsumer implements ProgressSource {
     });
     if (this.#dropped || this.#readSeq !== from) return;
     const last = events.at(-1);
-    // Drained only if no commit announced while this page was being read (on
-    // PostgreSQL a read is a round trip) lies beyond it: such a commit's
-    // wake-up found the read in progress and must not be lost.
-    const readTo = last?.sequence ?? from;
-    if (events.length < this.#ctx.pageSize) this.#logDrained = readTo >= this.#headSeen;
+    // Drained only if no commit was announced while this page was being read
+    // (on PostgreSQL a read is a round trip): such a commit's wake-up found
+    // the read in progress and must not be lost.
+    if (events.length < this.#ctx.pageSize) this.#logDrained = this.#headSeen <= headAtStart;
     if (!last) return;
     let pos = this.#readPos;
     events.forEach((e, i) => {
