@@ -19,13 +19,6 @@ import { newId } from './ids.ts';
 export type DeliveryStatus = 'pending' | 'retrying' | 'succeeded' | 'failed';
 export type DeliveryKind = 'event' | 'test';
 
-export const DELIVERY_STATUSES: readonly DeliveryStatus[] = [
-  'pending',
-  'retrying',
-  'succeeded',
-  'failed',
-];
-
 export function isFinalStatus(s: DeliveryStatus): boolean {
   return s === 'succeeded' || s === 'failed';
 }

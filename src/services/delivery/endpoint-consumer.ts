@@ -131,10 +131,6 @@ export class EndpointConsumer implements ProgressSource {
     this.#loadedVersion = -1;
   }
 
-  get endpoint(): EndpointRow {
-    return this.#ep;
-  }
-
   get tenantId(): string {
     return this.#ep.tenantId;
   }
@@ -618,11 +614,6 @@ export class EndpointConsumer implements ProgressSource {
 
   get dropped(): boolean {
     return this.#dropped;
-  }
-
-  /** Events read and messages held: for health and tests. */
-  get held(): { messages: number; inFlight: number } {
-    return { messages: this.#queued.size, inFlight: this.#inFlight.size };
   }
 }
 

@@ -8,6 +8,7 @@ import type {
   NewDelivery,
 } from '../../domain/delivery.ts';
 import { FINAL_SQL } from '../delivery-sql.ts';
+import { upsertDeliveries } from './sqlite-delivery-commit.ts';
 
 type Stmt = (sql: string) => StatementSync;
 
@@ -65,7 +66,7 @@ export function getDelivery(stmt: Stmt, tenantId: string, id: string): DeliveryR
   return r ? toDeliveryRow(r as unknown as DeliveryDbRow) : null;
 }
 
-/** Must run inside a write transaction. */
+/** Queued by the API: pending and due now. Must run inside a write transaction. */
 export function insertDeliveries(
   stmt: Stmt,
   tenantId: string,
@@ -73,29 +74,19 @@ export function insertDeliveries(
   deliveries: (NewDelivery & { id: string })[],
   now: number,
 ): void {
-  const insert = stmt(
-    'INSERT INTO deliveries (id, tenant_id, endpoint_id, kind, first_sequence, last_sequence, first_position,' +
-      ' last_position, event_ids, payload, status, attempt_count, next_attempt_at, order_key, created_at, updated_at)' +
-      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?)",
-  );
-  for (const d of deliveries) {
-    insert.run(
-      d.id,
+  upsertDeliveries(
+    stmt,
+    deliveries.map((d) => ({
+      ...d,
       tenantId,
       endpointId,
-      d.kind,
-      d.firstSequence,
-      d.lastSequence,
-      d.firstPosition,
-      d.lastPosition,
-      JSON.stringify(d.eventIds),
-      d.payload === null ? null : JSON.stringify(d.payload),
-      now,
-      d.orderKey,
-      now,
-      now,
-    );
-  }
+      status: 'pending',
+      attemptCount: 0,
+      nextAttemptAt: new Date(now),
+      createdAt: new Date(now),
+    })),
+    now,
+  );
   if (deliveries.length > 0) bumpStateVersion(stmt, tenantId, endpointId);
 }
 

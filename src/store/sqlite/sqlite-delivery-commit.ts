@@ -109,6 +109,22 @@ function insertChunked<T>(
   }
 }
 
+/**
+ * Multi-row insert of delivery rows; a row that exists gets the new status,
+ * attempt count and due time, and keeps what it carries and its created_at.
+ */
+export function upsertDeliveries(stmt: Stmt, rows: DeliveryWrite[], now: number): void {
+  insertChunked(
+    stmt,
+    'INSERT INTO deliveries',
+    DELIVERY_COLS,
+    ' ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempt_count = excluded.attempt_count,' +
+      ' next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at',
+    rows,
+    (d) => deliveryValues(d, now),
+  );
+}
+
 export function commitDeliveries(stmt: Stmt, p: DeliveryCommitParams): DeliveryCommitResult {
   const now = p.now.getTime();
   const mentioned = new Set<string>();
@@ -122,14 +138,10 @@ export function commitDeliveries(stmt: Stmt, p: DeliveryCommitParams): DeliveryC
       ) as unknown as { id: string }[]
     ).map((r) => r.id),
   );
-  insertChunked(
+  upsertDeliveries(
     stmt,
-    'INSERT INTO deliveries',
-    DELIVERY_COLS,
-    ' ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempt_count = excluded.attempt_count,' +
-      ' next_attempt_at = excluded.next_attempt_at, updated_at = excluded.updated_at',
     p.deliveries.filter((d) => existing.has(d.endpointId)),
-    (d) => deliveryValues(d, now),
+    now,
   );
   insertChunked(
     stmt,
