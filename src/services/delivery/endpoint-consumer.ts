@@ -77,6 +77,8 @@ export class EndpointConsumer implements ProgressSource {
   #health: EndpointHealthState;
   #healthEpoch: number;
   #healthDirty = false;
+  /** What the commit being written carries of health and disable. */
+  #sent: { health: EndpointHealthState | null; disable: DisabledReason | null } | null = null;
   #disable: DisabledReason | null = null;
   /** Disabled in memory (by an outcome) before the store says so. */
   #disabledLocally = false;
@@ -565,10 +567,11 @@ export class EndpointConsumer implements ProgressSource {
     } else {
       cursor = { sequence: this.#readSeq, position: this.#readPos };
     }
+    // Cleared only once committed (committed()): a commit that fails is formed
+    // again from progress(), and must carry the same health and disable.
     const health = this.#healthDirty ? this.#health : null;
-    this.#healthDirty = false;
     const disable = this.#disable;
-    this.#disable = null;
+    this.#sent = { health, disable };
     return {
       id: this.endpointId,
       // Always written, so the store also reports whether this worker still owns the endpoint.
@@ -580,6 +583,11 @@ export class EndpointConsumer implements ProgressSource {
   }
 
   committed(r: { lost: boolean; disabled: boolean }): void {
+    const sent = this.#sent;
+    this.#sent = null;
+    // What changed after that progress was taken is still to be written.
+    if (sent?.health && sent.health === this.#health) this.#healthDirty = false;
+    if (sent?.disable && sent.disable === this.#disable) this.#disable = null;
     if (r.lost) {
       this.drop();
       return;
