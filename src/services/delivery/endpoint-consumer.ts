@@ -583,15 +583,22 @@ export class EndpointConsumer implements ProgressSource {
   }
 
   committed(r: { lost: boolean; disabled: boolean }): void {
+    if (r.lost) {
+      // Not written: this worker may have lost the endpoint (the ownership
+      // tick finds out within a second and stops this consumer), or the
+      // write met a concurrent heartbeat. Keep what was to be written and
+      // try again shortly; a real loss ends this consumer before that matters.
+      this.#sent = null;
+      setTimeout(() => {
+        if (!this.#dropped) this.#ctx.writer.touch(this);
+      }, 200).unref();
+      return;
+    }
     const sent = this.#sent;
     this.#sent = null;
     // What changed after that progress was taken is still to be written.
     if (sent?.health && sent.health === this.#health) this.#healthDirty = false;
     if (sent?.disable && sent.disable === this.#disable) this.#disable = null;
-    if (r.lost) {
-      this.drop();
-      return;
-    }
     if (r.disabled) {
       this.#ep = { ...this.#ep, active: false, disabledReason: this.#ep.disabledReason };
       void this.#ctx.store

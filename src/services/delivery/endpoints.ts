@@ -170,11 +170,12 @@ export class EndpointService {
         rangeStart: p.since,
         rangeEnd: p.until,
       });
-      // Only events already behind the cursor: later ones are on their way anyway.
-      const batch = page.filter((e) => e.sequence <= ep.cursor && matches(e.type));
+      // Every matching event, also those past the cursor: its owner may have
+      // sent them already without having committed the cursor yet.
+      const batch = page.filter((e) => matches(e.type));
       events.push(...batch.slice(0, MAX_REPLAY_EVENTS - events.length));
       const last = page.at(-1);
-      if (!last || page.length < 1000 || last.sequence > ep.cursor) break;
+      if (!last || page.length < 1000) break;
       after = last.sequence;
     }
     const positions = await this.#positions(ep, events);
