@@ -1,46 +1,58 @@
-// Flags shared by every command that opens the store, mapped onto config keys.
+// Command-line flags, derived from the configuration's one list of keys
+// (CONFIG_KEYS) so a setting is declared once: flag, environment, default, doc.
 import type { Command } from 'commander';
-import { type Config, loadConfig } from '../config/config.ts';
+import { CONFIG_KEYS, type Config, loadConfig } from '../config/config.ts';
 
-export function addStoreOptions(cmd: Command): Command {
-  return cmd
-    .option(
-      '--data <dir>',
-      'data folder of the embedded SQLite database (env HERALD_DATA_DIR, default ./.herald)',
-    )
-    .option('--database <url>', 'PostgreSQL connection string (env DATABASE_URL); overrides --data')
-    .option('--database-schema <name>', 'PostgreSQL schema (env HERALD_DATABASE_SCHEMA)')
-    .option('--database-pool-max <n>', 'PostgreSQL connections per process (default 10)');
+type Key = keyof Config;
+
+/** Keys every command that opens the store accepts. */
+const STORE_KEYS: readonly Key[] = [
+  'dataDir',
+  'databaseUrl',
+  'databaseSchema',
+  'databasePoolMax',
+  'sqliteSynchronous',
+];
+
+/** commander's camel-cased option name for a flag such as --delivery-ownership-ttl. */
+function optionName(flag: string): string {
+  return flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-const FLAG_TO_KEY: Record<string, keyof Config> = {
-  host: 'host',
-  port: 'port',
-  data: 'dataDir',
-  database: 'databaseUrl',
-  databaseSchema: 'databaseSchema',
-  databasePoolMax: 'databasePoolMax',
-  retention: 'retentionMs',
-  deliveryRetention: 'deliveryRetentionMs',
-  retentionInterval: 'retentionIntervalMs',
-  maxEventBytes: 'maxEventBytes',
-  maxBatchBytes: 'maxBatchBytes',
-  sseHeartbeat: 'sseHeartbeatMs',
-  sqliteSynchronous: 'sqliteSynchronous',
-  logLevel: 'logLevel',
-  allowPrivateEndpoints: 'allowPrivateEndpoints',
-  deliveryConcurrency: 'deliveryConcurrency',
-  notifySummaryInterval: 'notifySummaryIntervalMs',
-  deliveryOwnershipTtl: 'deliveryOwnershipTtlMs',
-  role: 'role',
-  readDatabase: 'readDatabaseUrl',
-};
+function help(key: Key): string {
+  const spec = CONFIG_KEYS[key];
+  const env = spec.env.length > 0 ? `env ${spec.env.join(' or ')}` : '';
+  const def = spec.default !== null ? `default ${spec.default}` : '';
+  const extra = [env, def].filter(Boolean).join(', ');
+  return extra ? `${spec.doc} (${extra})` : spec.doc;
+}
+
+function addKeys(cmd: Command, keys: readonly Key[]): Command {
+  for (const key of keys) {
+    const spec = CONFIG_KEYS[key];
+    const placeholder =
+      spec.kind === 'boolean' ? '' : ` <${spec.kind === 'duration' ? 'duration' : 'value'}>`;
+    cmd.option(`${spec.flag}${placeholder}`, help(key));
+  }
+  return cmd;
+}
+
+/** The store's flags, for commands such as migrate and keys. */
+export function addStoreOptions(cmd: Command): Command {
+  return addKeys(cmd, STORE_KEYS);
+}
+
+/** Every configuration flag, for serve. */
+export function addAllOptions(cmd: Command): Command {
+  return addKeys(cmd, Object.keys(CONFIG_KEYS) as Key[]);
+}
 
 /** Loads the configuration from commander's parsed options and the environment. */
 export function configFromOptions(opts: Record<string, unknown>, env = process.env): Config {
-  const flags: Partial<Record<keyof Config, string>> = {};
-  for (const [name, key] of Object.entries(FLAG_TO_KEY)) {
-    if (opts[name] !== undefined) flags[key] = String(opts[name]);
+  const flags: Partial<Record<Key, string>> = {};
+  for (const key of Object.keys(CONFIG_KEYS) as Key[]) {
+    const value = opts[optionName(CONFIG_KEYS[key].flag)];
+    if (value !== undefined) flags[key] = String(value);
   }
   return loadConfig(flags, env);
 }

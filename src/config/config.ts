@@ -103,7 +103,7 @@ export const CONFIG_KEYS: Record<keyof Config, KeySpec> = {
     env: ['HERALD_DELIVERY_RETENTION'],
     kind: 'duration',
     default: null,
-    doc: 'How long a finished webhook delivery (succeeded, failed or cancelled) and its attempts are kept after it finished; unset: the same as --retention. Open deliveries (pending, retrying, in flight) are never removed.',
+    doc: 'How long a finished webhook delivery (succeeded or failed) and its attempts are kept after it finished; unset: the same as --retention. Open deliveries (pending, retrying) are never removed.',
   },
   retentionIntervalMs: {
     flag: '--retention-interval',
