@@ -66,4 +66,12 @@ describe('architecture', () => {
     }
     expect(violations).toEqual([]);
   });
+
+  // The layer check reads static imports only; a dynamic import() would slip
+  // past it (one left from a debugging session once wrote a file per commit
+  // on the delivery path).
+  it('has no dynamic imports', () => {
+    const found = files(SRC).filter((f) => /\bimport\(/.test(readFileSync(f, 'utf8')));
+    expect(found.map((f) => relative(SRC, f))).toEqual([]);
+  });
 });

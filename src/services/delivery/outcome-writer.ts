@@ -121,10 +121,6 @@ export class OutcomeWriter {
       this.#attempts = [];
       this.#afterCommit = [];
       const endpoints = sources.map((s) => s.progress());
-      (await import('node:fs')).appendFileSync(
-        '/tmp/groups.txt',
-        `${attempts.length} ${endpoints.length}\n`,
-      );
       let result: DeliveryCommitResult;
       try {
         result = await this.#store.deliveryCommit({
