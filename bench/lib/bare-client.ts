@@ -1,7 +1,8 @@
 // The delivery baseline, run as a child process like Herald's sender: a bare
 // undici Pool posting webhook-shaped bodies (the Events API event JSON of a
 // 1 KB event) to the receiver with a fixed concurrency. Prints
-// {"elapsedMs", "ok", "failed"} on stdout.
+// {"elapsedMs", "ok", "failed", "cpuMs"} on stdout (cpuMs: its user + system CPU time
+// over the run; it is one thread's, as its work is all on the event loop).
 // node bench/lib/bare-client.ts <receiver url> <count> <paths> <concurrency> <connections>
 import { Pool } from 'undici';
 import { event1k } from './load.ts';
@@ -31,6 +32,7 @@ let next = 0;
 let ok = 0;
 let failed = 0;
 const start = performance.now();
+const cpuStart = process.cpuUsage();
 await Promise.all(
   Array.from({ length: Number(concText) }, async () => {
     while (next < count) {
@@ -52,5 +54,7 @@ await Promise.all(
   }),
 );
 const elapsedMs = performance.now() - start;
+const cpu = process.cpuUsage(cpuStart);
+const cpuMs = (cpu.user + cpu.system) / 1000;
 await pool.close();
-process.stdout.write(`${JSON.stringify({ elapsedMs, ok, failed })}\n`);
+process.stdout.write(`${JSON.stringify({ elapsedMs, ok, failed, cpuMs })}\n`);

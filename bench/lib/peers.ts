@@ -41,20 +41,22 @@ export function peerClockFromArgv(): PeerClock {
 
 /** The bare undici client (bench/lib/bare-client.ts) as a child process. */
 export function runBareClient(url: string, count: number, paths: number, concurrency: number) {
-  return new Promise<{ elapsedMs: number; ok: number; failed: number }>((resolve, reject) => {
-    const args = [String(count), String(paths), String(concurrency), String(BARE_CONNECTIONS)];
-    const child = spawn(process.execPath, ['bench/lib/bare-client.ts', url, ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    child.once('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`bare client exited ${code}`)),
-    );
-  });
+  return new Promise<{ elapsedMs: number; ok: number; failed: number; cpuMs: number }>(
+    (resolve, reject) => {
+      const args = [String(count), String(paths), String(concurrency), String(BARE_CONNECTIONS)];
+      const child = spawn(process.execPath, ['bench/lib/bare-client.ts', url, ...args], {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+      });
+      child.once('exit', (code) =>
+        code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`bare client exited ${code}`)),
+      );
+    },
+  );
 }
 
 export interface PeerRun {

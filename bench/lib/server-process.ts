@@ -34,6 +34,27 @@ export function memoryKb(pid: number): { rss: number; hwm: number } {
   }
 }
 
+/**
+ * User + system CPU time so far, in ms, of a process's main thread (the one
+ * running its event loop: task id = pid) from /proc/<pid>/task/<pid>/stat; NaN
+ * where there is no /proc. When the loop is saturated its CPU per webhook is
+ * what bounds webhooks/s, and it moves much less than webhooks/s when other
+ * work shares the machine's cores.
+ */
+export function loopCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(rest[11]) + Number(rest[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** sysconf(_SC_CLK_TCK): 100 on every Linux Node runs on. */
+const CLOCK_TICKS = 100;
+
 export interface ChildServer {
   url: string;
   pid: number;

@@ -29,7 +29,7 @@ import {
 } from '../lib/peers.ts';
 import { type BenchReceiver, startBenchReceiver } from '../lib/receiver.ts';
 import { notRunnable, type Row, type Scenario } from '../lib/report.ts';
-import { type ChildServer, startHeraldServer } from '../lib/server-process.ts';
+import { type ChildServer, loopCpuMs, startHeraldServer } from '../lib/server-process.ts';
 import { fmt, fmtRatio, median } from '../lib/stats.ts';
 
 /** Per-endpoint max_concurrency; Herald's sender keeps 10 connections per origin. */
@@ -37,12 +37,13 @@ const MAX_CONCURRENCY = 10;
 
 async function heraldRun(
   h: Api,
+  pid: number,
   rx: BenchReceiver,
   endpoints: number,
   events: number,
   from: number,
   tag: string,
-): Promise<{ rate: number; loss: number }> {
+): Promise<{ rate: number; loss: number; cpuUs: number }> {
   const ids: string[] = [];
   for (let i = 0; i < endpoints; i++) {
     ids.push(
@@ -57,13 +58,15 @@ async function heraldRun(
   const refused = await publishBatches(h, from, perEndpoint);
   rx.reset();
   const start = performance.now();
+  const cpuStart = loopCpuMs(pid);
   for (const id of ids) await setEndpointActive(h, id, true);
   const total = perEndpoint * endpoints;
   await rx.waitForDistinct(total, 60_000 + total * 5);
   const elapsed = performance.now() - start;
+  const cpuUs = ((loopCpuMs(pid) - cpuStart) * 1000) / rx.distinct;
   const loss = total - rx.distinct + refused;
   for (const id of ids) await deleteEndpoint(h, id);
-  return { rate: (rx.distinct * 1000) / elapsed, loss };
+  return { rate: (rx.distinct * 1000) / elapsed, loss, cpuUs };
 }
 
 function errText(err: unknown): string {
@@ -78,6 +81,8 @@ export const delivery: Scenario = async (ctx) => {
   let peers: Peers | null = null;
   const rx = await startBenchReceiver();
   const metrics = ['1 endpoint (webhooks/s)', '10 endpoints (webhooks/s)'];
+  const cpuMetric = (endpoints: number) =>
+    `${endpoints} endpoint${endpoints === 1 ? '' : 's'}: event-loop thread CPU per webhook (µs; bare client's as baseline)`;
   try {
     // Herald's reason for not running, if any; the peers still run without it.
     let heraldDown: string | null = null;
@@ -86,12 +91,12 @@ export const delivery: Scenario = async (ctx) => {
       server = await startHeraldServer(storage.env());
       h = api(server.url, key, 8);
       // Warm-up, and the check that push delivery works on this store at all.
-      await heraldRun(h, rx, 1, Math.min(200, sizes.deliveryEvents), 0, 'warm');
+      await heraldRun(h, server.pid, rx, 1, Math.min(200, sizes.deliveryEvents), 0, 'warm');
     } catch (err) {
       heraldDown = errText(err);
     }
-    if (ctx.mode === 'smoke') {
-      ctx.log('   delivery peers (pg-boss, BullMQ) skipped in --smoke');
+    if (ctx.mode === 'smoke' || process.argv.includes('--no-peers')) {
+      ctx.log('   delivery peers (pg-boss, BullMQ) skipped (--smoke or --no-peers)');
     } else {
       peers = await Peers.start(peerClockFromArgv(), ctx.log);
     }
@@ -104,7 +109,13 @@ export const delivery: Scenario = async (ctx) => {
     const heraldRates = new Map<number, number>();
     let from = 1_000_000;
     for (const endpoints of [1, 10]) {
-      const runs: { herald: number; bare: number; loss: number }[] = [];
+      const runs: {
+        herald: number;
+        bare: number;
+        loss: number;
+        heraldCpu: number;
+        bareCpu: number;
+      }[] = [];
       for (let rep = 0; rep < sizes.reps; rep++) {
         if (heraldDown && endpoints !== 1) break;
         rx.reset();
@@ -112,10 +123,12 @@ export const delivery: Scenario = async (ctx) => {
         const b = await runBareClient(rx.url, sizes.deliveryEvents, endpoints, concurrency);
         const bareLoss = sizes.deliveryEvents - rx.distinct + b.failed;
         const bare = (b.ok * 1000) / b.elapsedMs;
-        let hr = { rate: Number.NaN, loss: 0 };
-        if (h && !heraldDown) {
+        const bareCpu = (b.cpuMs * 1000) / Math.max(1, b.ok);
+        let hr = { rate: Number.NaN, loss: 0, cpuUs: Number.NaN };
+        if (h && server && !heraldDown) {
           hr = await heraldRun(
             h,
+            server.pid,
             rx,
             endpoints,
             sizes.deliveryEvents,
@@ -124,10 +137,16 @@ export const delivery: Scenario = async (ctx) => {
           );
           from += sizes.deliveryEvents;
           ctx.log(
-            `delivery ${backend} ${endpoints} ep rep ${rep + 1}: Herald ${fmt(hr.rate)}/s, bare ${fmt(bare)}/s, loss ${hr.loss}+${bareLoss}`,
+            `delivery ${backend} ${endpoints} ep rep ${rep + 1}: Herald ${fmt(hr.rate)}/s (${fmt(hr.cpuUs)} µs CPU each), bare ${fmt(bare)}/s (${fmt(bareCpu)} µs), loss ${hr.loss}+${bareLoss}`,
           );
         }
-        runs.push({ herald: hr.rate, bare, loss: hr.loss + bareLoss });
+        runs.push({
+          herald: hr.rate,
+          bare,
+          loss: hr.loss + bareLoss,
+          heraldCpu: hr.cpuUs,
+          bareCpu,
+        });
         if (endpoints !== 1 || !peers) continue;
         for (const p of peers.available) {
           if (peerFailed.has(p.kind)) continue;
@@ -163,13 +182,24 @@ export const delivery: Scenario = async (ctx) => {
         met: want === null ? null : eff >= want,
         loss: runs.reduce((s, r) => s + r.loss, 0),
       });
+      rows.push({
+        scenario: 'delivery',
+        backend,
+        metric: cpuMetric(endpoints),
+        value: fmt(median(runs.map((r) => r.heraldCpu))),
+        baseline: fmt(median(runs.map((r) => r.bareCpu))),
+        ratio: fmtRatio(median(runs.map((r) => r.heraldCpu / r.bareCpu))),
+        goal: '',
+        met: null,
+        loss: 0,
+      });
     }
     if (!peers) {
       rows.push({
         scenario: 'delivery',
         backend,
         metric: 'peers pg-boss, BullMQ (webhooks/s)',
-        value: 'skipped in --smoke',
+        value: 'skipped (--smoke or --no-peers)',
         baseline: '',
         ratio: '',
         goal: '',
