@@ -69,7 +69,11 @@ describe.each(await testBackends())('push delivery (%s)', (backend) => {
     ).toThrow();
 
     // The attempt log shows the request with the Authorization header redacted.
-    const list = await api.get(`/endpoints/${ep.id}/deliveries`);
+    // The receiver saw the request before Herald saw the answer and recorded it.
+    const list = await waitFor(async () => {
+      const r = await api.get(`/endpoints/${ep.id}/deliveries`);
+      return r.status !== 200 || r.body.data.length > 0 ? r : null;
+    });
     expect(list.status).toBe(200);
     expect(list.body.data).toHaveLength(1);
     const d = list.body.data[0];

@@ -28,6 +28,8 @@ export interface DeliveryEngineOptions {
   maxUncommitted: number;
   /** How long an outcome waits for others to share its commit. */
   commitLingerMs: number;
+  /** See ConsumerContext.slotHeldUntilCommitted. */
+  slotHeldUntilCommitted: boolean;
   onError: (err: unknown) => void;
   onLog?: (msg: string, fields: Record<string, unknown>) => void;
 }
@@ -108,6 +110,7 @@ export class DeliveryEngine implements OwnershipEvents {
         pages: this.#pages,
         pageSize: this.#opts.pageSize,
         window: this.#opts.window,
+        slotHeldUntilCommitted: this.#opts.slotHeldUntilCommitted,
         ready: (x) => this.#markReady(x),
         onError: this.#opts.onError,
       });

@@ -49,14 +49,15 @@ export function createDelivery(store: Store, opts: DeliveryRuntimeOptions): Deli
     pageSize: 500,
     window: 1_000,
     maxUncommitted: 5_000,
-    // SQLite commits in the same turn, before freed slots are refilled, so a
-    // crash resends at most what was in flight. A PostgreSQL commit is a round
-    // trip, so freed slots refill before it lands anyway (a crash there may
-    // resend in-flight work plus what finished during the commit); a 10 ms
-    // linger cuts the commits, and the database's CPU, several times over at
-    // 1,000 webhooks/s (publish → webhook p50 176–278 ms vs 344–375 ms at 2 ms
-    // on the loaded test machine).
+    // SQLite writes a commit on a thread of its own in a fraction of a
+    // request's time, so a slot can wait for it: a crash then resends at most
+    // what was in flight. A PostgreSQL commit is a round trip, so there freed
+    // slots refill before it lands (a crash may resend in-flight work plus
+    // what finished during the commit); a 10 ms linger cuts the commits, and
+    // the database's CPU, several times over at 1,000 webhooks/s (publish →
+    // webhook p50 176–278 ms vs 344–375 ms at 2 ms on the loaded test machine).
     commitLingerMs: store.dialect === 'sqlite' ? 0 : 10,
+    slotHeldUntilCommitted: store.dialect === 'sqlite',
     onError: opts.onError,
     ...(opts.onLog ? { onLog: opts.onLog } : {}),
   });

@@ -61,6 +61,13 @@ export interface ConsumerContext {
   pageSize: number;
   /** Most events held in memory per endpoint, and most open retry records before reading pauses. */
   window: number;
+  /**
+   * A message keeps its max_concurrency slot until its outcome is committed,
+   * not just until it is answered, so a crash resends at most max_concurrency
+   * messages. Costs the commit's latency on each slot's turn: right where a
+   * commit takes well under a request's time, wrong with a lingering one.
+   */
+  slotHeldUntilCommitted: boolean;
   /** Something may have become sendable: the engine looks for work. */
   ready: (c: EndpointConsumer) => void;
   onError: (err: unknown) => void;
@@ -357,9 +364,14 @@ export class EndpointConsumer implements ProgressSource {
     this.#unsentJson.clear();
   }
 
+  /** Slots taken: sends in flight, and (see slotHeldUntilCommitted) outcomes not yet committed. */
+  #occupied(): number {
+    return this.#inFlight.size + (this.#ctx.slotHeldUntilCommitted ? this.#uncommitted.size : 0);
+  }
+
   /** In-flight cap now: max_concurrency lowered by the slow-down, and by rate_limit. */
   #room(now: number): number {
-    let room = this.#limiter.limit - this.#inFlight.size;
+    let room = this.#limiter.limit - this.#occupied();
     const rate = this.#ep.rateLimit;
     if (rate !== null) {
       while (this.#sendTimes.length > 0 && (this.#sendTimes[0] as number) <= now - 1000) {
@@ -409,7 +421,7 @@ export class EndpointConsumer implements ProgressSource {
    * null when only a finishing send or commit can unblock it (that wakes it).
    */
   wakeAt(now: number): number | null {
-    if (this.#limiter.limit - this.#inFlight.size <= 0) return null;
+    if (this.#limiter.limit - this.#occupied() <= 0) return null;
     let at: number | null = null;
     const active = this.#active();
     for (const m of this.#queued.values()) {
@@ -525,6 +537,7 @@ export class EndpointConsumer implements ProgressSource {
       },
       after: () => {
         if (this.#uncommitted.get(m.id) === token) this.#uncommitted.delete(m.id);
+        if (this.#ctx.slotHeldUntilCommitted) this.#ctx.ready(this);
         if (decision.status !== 'retrying') this.#rememberFinished(m.id);
         if (m.kind !== 'event') return;
         if (decision.status === 'failed') {

@@ -61,9 +61,17 @@ export interface SqliteAccess {
   /** For outcomes and ownership: no fsync of its own (SqliteStore explains). */
   stateTx: <T>(fn: () => T) => T;
   run: <T>(fn: () => T) => Promise<T>;
+  /** Writes a group commit elsewhere (a thread of its own); null: write it in this thread. */
+  commitElsewhere: (p: DeliveryCommitParams) => Promise<DeliveryCommitResult> | null;
 }
 
-export function sqliteDeliveryStore({ stmt, tx, stateTx, run }: SqliteAccess): DeliveryStore {
+export function sqliteDeliveryStore({
+  stmt,
+  tx,
+  stateTx,
+  run,
+  commitElsewhere,
+}: SqliteAccess): DeliveryStore {
   const s = stmt;
   return {
     endpointCreate(p: {
@@ -191,7 +199,7 @@ export function sqliteDeliveryStore({ stmt, tx, stateTx, run }: SqliteAccess): D
     },
 
     deliveryCommit(p: DeliveryCommitParams): Promise<DeliveryCommitResult> {
-      return run(() => stateTx(() => commitDeliveries(s, p)));
+      return commitElsewhere(p) ?? run(() => stateTx(() => commitDeliveries(s, p)));
     },
 
     deliveryInsert(p: {

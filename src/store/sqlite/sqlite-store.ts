@@ -22,6 +22,7 @@ import type {
   Store,
   TenantRow,
 } from '../store.ts';
+import { SqliteCommitOffload } from './sqlite-commit-offload.ts';
 import { sqliteDeliveryStore } from './sqlite-delivery-store.ts';
 import { translateSqliteError } from './sqlite-errors.ts';
 import { appendEvents, getEventById, listEvents } from './sqlite-events.ts';
@@ -81,6 +82,8 @@ export class SqliteStore implements Store {
   readonly #migrations: MigrationFile[] = readMigrationFiles(MIGRATIONS_DIR);
   #pendingAppends: PendingAppend[] = [];
   readonly #fullSync: boolean;
+  /** Null for ':memory:', which a second connection cannot open. */
+  readonly #offload: SqliteCommitOffload | null;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -90,6 +93,10 @@ export class SqliteStore implements Store {
     this.#db.exec(`PRAGMA synchronous = ${this.#fullSync ? 'FULL' : 'NORMAL'}`);
     this.#db.exec('PRAGMA foreign_keys = ON');
     this.#commits.setMaxListeners(0);
+    this.#offload =
+      opts.path === ':memory:'
+        ? null
+        : new SqliteCommitOffload({ path: opts.path, busyTimeoutMs: opts.busyTimeoutMs ?? 5000 });
   }
 
   /** Prepared statements are cached by SQL text; filter combinations are few. */
@@ -182,6 +189,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     this.#commits.removeAllListeners();
+    await this.#offload?.close();
     if (this.#db.isOpen) this.#db.close();
   }
 
@@ -331,6 +339,7 @@ export class SqliteStore implements Store {
     tx: (fn) => this.#tx(fn),
     stateTx: (fn) => this.#stateTx(fn),
     run: (fn) => this.#run(fn),
+    commitElsewhere: (p) => this.#offload?.commit(p) ?? null,
   });
   endpointCreate: DeliveryStore['endpointCreate'] = (p) => this.#delivery.endpointCreate(p);
   endpointDelete: DeliveryStore['endpointDelete'] = (p) => this.#delivery.endpointDelete(p);

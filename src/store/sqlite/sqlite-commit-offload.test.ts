@@ -1,0 +1,40 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SqliteCommitOffload } from './sqlite-commit-offload.ts';
+import { SqliteStore } from './sqlite-store.ts';
+
+const empty = { workerId: 'w', now: new Date(), endpoints: [], deliveries: [], attempts: [] };
+
+describe('SqliteCommitOffload', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('fails a commit, rather than hanging, when its thread cannot open the database', async () => {
+    const offload = new SqliteCommitOffload({
+      path: join(tmpdir(), 'herald-no-such-dir', 'x', 'herald.db'),
+      busyTimeoutMs: 100,
+    });
+    await expect(offload.commit(empty)).rejects.toThrow();
+    // The next commit starts a new thread (and fails the same way).
+    await expect(offload.commit(empty)).rejects.toThrow();
+    await offload.close();
+  });
+
+  // What a commit writes is covered by the conformance suite, whose SQLite
+  // store (a file) commits through this thread.
+  it('commits on a migrated file, and refuses commits once closed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'herald-offload-'));
+    dirs.push(dir);
+    const store = new SqliteStore({ path: join(dir, 'herald.db') });
+    await store.migrate();
+    const offload = new SqliteCommitOffload({ path: join(dir, 'herald.db'), busyTimeoutMs: 1000 });
+    expect(await offload.commit(empty)).toEqual({ lost: [], disabled: [] });
+    await offload.close();
+    await expect(offload.commit(empty)).rejects.toThrow(/closed/);
+    await store.close();
+  });
+});
