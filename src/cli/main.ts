@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config.ts';
 import { HERALD_VERSION } from '../version.ts';
 import { keysCommand } from './keys-command.ts';
+import { listenCommand } from './listen-command.ts';
 import { migrateCommand } from './migrate-command.ts';
 import { serveCommand } from './serve-command.ts';
 
@@ -14,7 +15,8 @@ export function buildProgram(): Command {
     .version(HERALD_VERSION)
     .addCommand(serveCommand())
     .addCommand(keysCommand())
-    .addCommand(migrateCommand());
+    .addCommand(migrateCommand())
+    .addCommand(listenCommand());
   const configure = (cmd: Command) => {
     cmd.exitOverride().showSuggestionAfterError(true);
     cmd.configureOutput({
