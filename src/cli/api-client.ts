@@ -139,3 +139,42 @@ export function apiFromOptions(cmd: Command, opts: { url: string; apiKey?: strin
   }
   return new HeraldApi(opts.url, opts.apiKey as string);
 }
+
+/** Runs an API command's body with a client, always closing it. */
+export async function withApi<T>(
+  cmd: Command,
+  opts: { url: string; apiKey?: string },
+  fn: (api: HeraldApi) => Promise<T>,
+): Promise<T> {
+  const api = apiFromOptions(cmd, opts);
+  try {
+    return await fn(api);
+  } finally {
+    await api.close();
+  }
+}
+
+/** A JSON object flag (`--data`, `--body`); anything else is a usage error. */
+export function parseJsonObject(
+  cmd: Command,
+  flag: string,
+  raw: string | undefined,
+): Record<string, unknown> | undefined {
+  if (raw === undefined) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch (err) {
+    cmd.error(`${flag}: not JSON: ${(err as Error).message}`, { exitCode: 2 });
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    cmd.error(`${flag}: must be a JSON object`, { exitCode: 2 });
+  }
+  return v as Record<string, unknown>;
+}
+
+export interface ApiOptions {
+  url: string;
+  apiKey?: string;
+  json: boolean;
+}

@@ -2,10 +2,15 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config.ts';
 import { HERALD_VERSION } from '../version.ts';
+import { deliveriesCommand } from './deliveries-command.ts';
+import { endpointsCommand } from './endpoints-command.ts';
+import { eventsCommand } from './events-command.ts';
 import { keysCommand } from './keys-command.ts';
 import { listenCommand } from './listen-command.ts';
 import { migrateCommand } from './migrate-command.ts';
+import { replayCommand } from './replay-command.ts';
 import { serveCommand } from './serve-command.ts';
+import { triggerCommand } from './trigger-command.ts';
 
 const USAGE_EXIT = 2;
 
@@ -16,7 +21,12 @@ export function buildProgram(): Command {
     .addCommand(serveCommand())
     .addCommand(keysCommand())
     .addCommand(migrateCommand())
-    .addCommand(listenCommand());
+    .addCommand(listenCommand())
+    .addCommand(triggerCommand())
+    .addCommand(eventsCommand())
+    .addCommand(endpointsCommand())
+    .addCommand(deliveriesCommand())
+    .addCommand(replayCommand());
   const configure = (cmd: Command) => {
     cmd.exitOverride().showSuggestionAfterError(true);
     cmd.configureOutput({

@@ -8,7 +8,7 @@ import { type CliProcess, freePort, startCli } from '../fixtures/cli-process.ts'
 import { type Receiver, startReceiver } from '../fixtures/receiver.ts';
 import { client, tempDir, waitFor } from '../fixtures/test-server.ts';
 
-describe('herald listen', () => {
+describe('herald listen', { timeout: 120_000 }, () => {
   const cleanup: (() => unknown)[] = [];
   afterAll(async () => {
     for (const fn of cleanup.reverse()) await fn();
