@@ -5,6 +5,7 @@ import { HERALD_VERSION } from '../version.ts';
 import { deliveriesCommand } from './deliveries-command.ts';
 import { endpointsCommand } from './endpoints-command.ts';
 import { eventsCommand } from './events-command.ts';
+import { inspectCommand } from './inspect-command.ts';
 import { keysCommand } from './keys-command.ts';
 import { listenCommand } from './listen-command.ts';
 import { migrateCommand } from './migrate-command.ts';
@@ -26,7 +27,8 @@ export function buildProgram(): Command {
     .addCommand(eventsCommand())
     .addCommand(endpointsCommand())
     .addCommand(deliveriesCommand())
-    .addCommand(replayCommand());
+    .addCommand(replayCommand())
+    .addCommand(inspectCommand());
   const configure = (cmd: Command) => {
     cmd.exitOverride().showSuggestionAfterError(true);
     cmd.configureOutput({
