@@ -12,7 +12,7 @@
 import { Command } from 'commander';
 import type { EventOut } from '../domain/event.ts';
 import { compileEventFilter, isValidEventPattern } from '../domain/event-filter.ts';
-import { addApiOptions, apiFromOptions } from './api-client.ts';
+import { ApiError, addApiOptions, apiFromOptions } from './api-client.ts';
 import { followEvents, headCursor } from './event-follower.ts';
 import { Forwarder } from './forwarder.ts';
 import { BookmarkFile, defaultStateDir, listenSecret, STATE_DIR_ENV } from './listen-state.ts';
@@ -91,8 +91,8 @@ export function listenCommand(): Command {
       ? new BookmarkFile(opts.stateDir, api.baseUrl, opts.apiKey as string, forwardTo)
       : null;
     const forwarder = forwardTo && secret ? new Forwarder(forwardTo, secret) : null;
+    const saved = bookmarks?.load() ?? null;
     try {
-      const saved = bookmarks?.load() ?? null;
       const after = saved ? saved.after : await headCursor(api, abort.signal);
       if (abort.signal.aborted) return;
       if (secret) {
@@ -145,6 +145,12 @@ export function listenCommand(): Command {
         }
         if (skipped) remember(skipped);
       }
+    } catch (err) {
+      // The bookmarked event is gone (retention): say how to start afresh.
+      if (err instanceof ApiError && err.status === 410 && saved && bookmarks) {
+        err.message += `; the bookmark in ${bookmarks.path} is older than the retention: delete it to start from now`;
+      }
+      throw err;
     } finally {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
