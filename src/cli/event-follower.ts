@@ -26,10 +26,15 @@ interface EventList {
 }
 
 /** The id of the newest event, or null for an empty log: where "from now" starts. */
-export async function headCursor(api: HeraldApi, signal: AbortSignal): Promise<string | null> {
+export async function headCursor(
+  api: HeraldApi,
+  signal: AbortSignal,
+  onConnection?: FollowOptions['onConnection'],
+): Promise<string | null> {
   const page = await retrying(
     () => api.get<EventList>('/events', { order: 'desc', limit: 1 }, signal),
     signal,
+    onConnection,
   );
   return page?.data[0]?.id ?? null;
 }

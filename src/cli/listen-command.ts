@@ -92,8 +92,14 @@ export function listenCommand(): Command {
       : null;
     const forwarder = forwardTo && secret ? new Forwarder(forwardTo, secret) : null;
     const saved = bookmarks?.load() ?? null;
+    const onConnection = (state: 'lost' | 'back', detail: string) =>
+      process.stderr.write(
+        state === 'lost'
+          ? `${stamp()}  lost the connection to Herald (${detail}); reconnecting\n`
+          : `${stamp()}  reconnected\n`,
+      );
     try {
-      const after = saved ? saved.after : await headCursor(api, abort.signal);
+      const after = saved ? saved.after : await headCursor(api, abort.signal, onConnection);
       if (abort.signal.aborted) return;
       if (secret) {
         process.stderr.write(
@@ -117,12 +123,7 @@ export function listenCommand(): Command {
         types: serverTypes,
         organizationId: opts.organization ?? null,
         signal: abort.signal,
-        onConnection: (state, detail) =>
-          process.stderr.write(
-            state === 'lost'
-              ? `${stamp()}  lost the connection to Herald (${detail}); reconnecting\n`
-              : `${stamp()}  reconnected\n`,
-          ),
+        onConnection,
       });
       for await (const page of pages) {
         let skipped: EventOut | null = null;
