@@ -2,9 +2,16 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config.ts';
 import { HERALD_VERSION } from '../version.ts';
+import { deliveriesCommand } from './deliveries-command.ts';
+import { endpointsCommand } from './endpoints-command.ts';
+import { eventsCommand } from './events-command.ts';
+import { inspectCommand } from './inspect-command.ts';
 import { keysCommand } from './keys-command.ts';
+import { listenCommand } from './listen-command.ts';
 import { migrateCommand } from './migrate-command.ts';
+import { replayCommand } from './replay-command.ts';
 import { serveCommand } from './serve-command.ts';
+import { triggerCommand } from './trigger-command.ts';
 
 const USAGE_EXIT = 2;
 
@@ -14,7 +21,14 @@ export function buildProgram(): Command {
     .version(HERALD_VERSION)
     .addCommand(serveCommand())
     .addCommand(keysCommand())
-    .addCommand(migrateCommand());
+    .addCommand(migrateCommand())
+    .addCommand(listenCommand())
+    .addCommand(triggerCommand())
+    .addCommand(eventsCommand())
+    .addCommand(endpointsCommand())
+    .addCommand(deliveriesCommand())
+    .addCommand(replayCommand())
+    .addCommand(inspectCommand());
   const configure = (cmd: Command) => {
     cmd.exitOverride().showSuggestionAfterError(true);
     cmd.configureOutput({
