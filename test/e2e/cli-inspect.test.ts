@@ -56,8 +56,11 @@ describe('herald inspect', { timeout: 120_000 }, () => {
     expect((await bin.get('/')).body.data).toHaveLength(1);
     await p.waitFor(new RegExp(`${req.id}  POST /hook\\?x=1  \\d+ bytes  signature valid`));
 
-    // The delivery succeeded: the inspector answered 200.
-    const deliveries = await api.get(`/endpoints/${ep.body.id}/deliveries`);
+    // The delivery succeeded: the inspector answered 200 (recorded once Herald has the answer).
+    const deliveries = await waitFor(async () => {
+      const r = await api.get(`/endpoints/${ep.body.id}/deliveries`);
+      return r.body.data?.length > 0 ? r : null;
+    });
     expect(deliveries.body.data[0].status).toBe('succeeded');
 
     // A forged request is recorded and flagged.
