@@ -25,6 +25,7 @@ export class KeyRevocations {
   #timer: NodeJS.Timeout | null = null;
   #polling: Promise<void> | null = null;
   #stopped = false;
+  #failing = false;
 
   constructor(store: Pick<Store, 'apiKeyRevokedSince'>, opts: KeyRevocationsOptions = {}) {
     this.#store = store;
@@ -58,8 +59,11 @@ export class KeyRevocations {
           this.revoked(r.id);
         }
         this.#lastSyncAt = startedAt;
+        this.#failing = false;
       } catch (err) {
-        this.#onError(err);
+        // Once per outage, not four times a second.
+        if (!this.#failing) this.#onError(err);
+        this.#failing = true;
       } finally {
         this.#polling = null;
       }
