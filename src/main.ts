@@ -155,8 +155,9 @@ export async function startHerald(
       new EndpointService(store, { allowPrivate: cfg.allowPrivateEndpoints, wake: async () => {} }),
     healthOnly: !runsApi,
     clientLimits: {
-      keys: new KeyAuthenticator(store, revocations),
-      onKeyRevoked: (keyId) => revocations.revoked(keyId),
+      // On SQLite a lookup is an in-process read of microseconds, and uncached
+      // a key revoked by `herald keys revoke` beside the server stops at once.
+      keys: new KeyAuthenticator(store, revocations, { cache: store.dialect === 'postgres' }),
       streams,
       sseMaxBufferBytes: cfg.sseMaxBufferBytes,
       sseWriteTimeoutMs: cfg.sseWriteTimeoutMs,

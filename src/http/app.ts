@@ -43,7 +43,6 @@ export interface AppDeps {
 export interface ClientLimits {
   /** Cached key lookup (src/services/key-authenticator.ts). */
   keys: KeyLookup;
-  onKeyRevoked: (keyId: string) => void;
   streams: OpenStreams;
   sseMaxBufferBytes: number;
   sseWriteTimeoutMs: number;
@@ -60,7 +59,6 @@ declare module 'fastify' {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const limits: ClientLimits = deps.clientLimits ?? {
     keys: { lookup: (hash) => deps.store.apiKeyGetByHash({ hash }) },
-    onKeyRevoked: () => {},
     streams: new OpenStreams({ maxPerKey: 100 }),
     sseMaxBufferBytes: 1 << 20,
     sseWriteTimeoutMs: 30_000,
@@ -127,7 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         writeTimeoutMs: limits.sseWriteTimeoutMs,
       }),
     );
-    await authed.register(apiKeyRoutes({ store: deps.store, onRevoked: limits.onKeyRevoked }));
+    await authed.register(apiKeyRoutes(deps.store));
     const endpoints =
       deps.endpoints ??
       new EndpointService(deps.store, { allowPrivate: false, wake: async () => {} });

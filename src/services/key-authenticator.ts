@@ -1,7 +1,8 @@
-// Finds the active key for a request. Lookups are cached per process, which
-// is safe because KeyRevocations tells this process of every revocation
-// within a poll interval: a revoked key is evicted then, is never cached
-// again, and nothing is answered from the cache while that feed is stale.
+// Finds the active key for a request. Lookups may be cached per process,
+// which is safe because KeyRevocations tells this process of every revocation
+// (its own at once, other processes' within a poll interval): a revoked key is
+// evicted then, is never cached again, and nothing is answered from the cache
+// while that feed is stale.
 import type { ApiKeyRow, Store } from '../store/store.ts';
 import type { KeyRevocations } from './key-revocations.ts';
 
@@ -13,14 +14,21 @@ export class KeyAuthenticator {
   /** By key hash; insertion order doubles as age for eviction. */
   readonly #byHash = new Map<string, ApiKeyRow>();
   readonly #hashById = new Map<string, string>();
+  readonly #cache: boolean;
 
-  constructor(store: Pick<Store, 'apiKeyGetByHash'>, revocations: KeyRevocations) {
+  constructor(
+    store: Pick<Store, 'apiKeyGetByHash'>,
+    revocations: KeyRevocations,
+    opts: { cache: boolean },
+  ) {
     this.#store = store;
     this.#revocations = revocations;
+    this.#cache = opts.cache;
     revocations.onRevoked((keyId) => this.#evict(keyId));
   }
 
   async lookup(hash: string): Promise<ApiKeyRow | null> {
+    if (!this.#cache) return this.#store.apiKeyGetByHash({ hash });
     if (this.#revocations.fresh) {
       const hit = this.#byHash.get(hash);
       if (hit) return hit;

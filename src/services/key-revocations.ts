@@ -1,6 +1,6 @@
-// Revocations reach every process by polling the store for recently revoked
-// keys (both stores, any number of processes, and `herald keys revoke` run
-// beside a server). Polling the store's own revoked_at values, never this
+// Revocations made through this process's store apply at once; those of other
+// processes (more servers, `herald keys revoke` beside a server) are found by
+// polling the store for recently revoked keys, on both stores. Polling the store's own revoked_at values, never this
 // process's clock, keeps it right under clock skew; re-reading a margin before
 // the newest one seen catches a revocation that committed late.
 import type { Store } from '../store/store.ts';
@@ -15,7 +15,7 @@ const OVERLAP_MS = 10_000;
 const FRESH_FACTOR = 4;
 
 export class KeyRevocations {
-  readonly #store: Pick<Store, 'apiKeyRevokedSince'>;
+  readonly #store: Pick<Store, 'apiKeyRevokedSince' | 'onApiKeyRevoked'>;
   readonly #pollMs: number;
   readonly #onError: (err: unknown) => void;
   readonly #listeners = new Set<(keyId: string) => void>();
@@ -26,11 +26,16 @@ export class KeyRevocations {
   #polling: Promise<void> | null = null;
   #stopped = false;
   #failing = false;
+  readonly #unsubscribe: () => void;
 
-  constructor(store: Pick<Store, 'apiKeyRevokedSince'>, opts: KeyRevocationsOptions = {}) {
+  constructor(
+    store: Pick<Store, 'apiKeyRevokedSince' | 'onApiKeyRevoked'>,
+    opts: KeyRevocationsOptions = {},
+  ) {
     this.#store = store;
     this.#pollMs = opts.pollMs ?? 250;
     this.#onError = opts.onError ?? (() => {});
+    this.#unsubscribe = store.onApiKeyRevoked((keyId) => this.revoked(keyId));
   }
 
   /** Polls until stop(); the first poll learns every revocation so far. */
@@ -71,7 +76,7 @@ export class KeyRevocations {
     return this.#polling;
   }
 
-  /** Applies a revocation at once (this process made it, or the feed reported it). */
+  /** Applies a revocation at once (this process made it, or the poll found it). */
   revoked(keyId: string): void {
     if (this.#revoked.has(keyId)) return;
     this.#revoked.add(keyId);
@@ -98,6 +103,7 @@ export class KeyRevocations {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#unsubscribe();
     if (this.#timer) clearTimeout(this.#timer);
     await this.#polling;
   }

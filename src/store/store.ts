@@ -86,6 +86,11 @@ export interface Store extends DeliveryStore {
   apiKeyRevoke(params: { id: string }): Promise<boolean>;
   /** Keys revoked at or after `since` (by the store's clock), oldest first. */
   apiKeyRevokedSince(params: { since: Date }): Promise<ApiKeyRevocation[]>;
+  /**
+   * Hears revocations made through this store object, as soon as they commit;
+   * other processes' revocations are found with apiKeyRevokedSince.
+   */
+  onApiKeyRevoked(listener: (keyId: string) => void): () => void;
 
   close(): Promise<void>;
 

@@ -121,7 +121,12 @@ export function describeStore(factory: StoreFactory): void {
           scopes: ['events:read'],
         });
         expect(await store.apiKeyRevokedSince({ since })).toEqual([]);
+        const heard: string[] = [];
+        const off = store.onApiKeyRevoked((id) => heard.push(id));
         await store.apiKeyRevoke({ id: a.id });
+        await store.apiKeyRevoke({ id: a.id });
+        off();
+        expect(heard).toEqual([a.id]);
         const revoked = await store.apiKeyRevokedSince({ since });
         expect(revoked.map((r) => r.id)).toEqual([a.id]);
         expect(revoked[0]?.revokedAt).toBeInstanceOf(Date);

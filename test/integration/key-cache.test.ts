@@ -25,9 +25,16 @@ describe('cached key lookup', () => {
     await store.migrate();
     const revocations = new KeyRevocations(store, { pollMs });
     await revocations.poll();
-    const keys = new KeyAuthenticator(store, revocations);
+    const keys = new KeyAuthenticator(store, revocations, { cache: true });
     const created = await createApiKey(store, { tenant: 't', name: 'k', admin: false });
-    return { elsewhere, revocations, keys, hash: hashApiKey(created.key), id: created.row.id };
+    return {
+      store,
+      elsewhere,
+      revocations,
+      keys,
+      hash: hashApiKey(created.key),
+      id: created.row.id,
+    };
   }
 
   it('answers from memory until the revocation feed reports the key, then refuses it', async () => {
@@ -50,11 +57,11 @@ describe('cached key lookup', () => {
     expect(await keys.lookup(hash)).toBeNull();
   });
 
-  it('drops a key revoked in this process at once', async () => {
-    const { elsewhere, revocations, keys, hash, id } = await setup();
+  it('drops a key revoked through this process at once, without a poll', async () => {
+    const { store, revocations, keys, hash, id } = await setup();
     expect((await keys.lookup(hash))?.id).toBe(id);
-    await elsewhere.apiKeyRevoke({ id });
-    revocations.revoked(id);
+    await store.apiKeyRevoke({ id });
+    expect(revocations.isRevoked(id)).toBe(true);
     expect(await keys.lookup(hash)).toBeNull();
   });
 });

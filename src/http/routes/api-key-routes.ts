@@ -27,14 +27,8 @@ function toOut(row: ApiKeyRow, key?: string) {
 
 const responses = { 403: Problem, ...problemResponses };
 
-export interface ApiKeyRouteDeps {
-  store: Store;
-  /** Tells this process at once (other processes learn it from the store). */
-  onRevoked: (keyId: string) => void;
-}
-
 export const apiKeyRoutes =
-  ({ store, onRevoked }: ApiKeyRouteDeps): FastifyPluginAsyncTypebox =>
+  (store: Store): FastifyPluginAsyncTypebox =>
   async (app) => {
     app.get(
       '/api-keys/current',
@@ -115,7 +109,6 @@ export const apiKeyRoutes =
             field: 'id',
           });
         }
-        onRevoked(request.params.id);
         return reply.code(204).send(null);
       },
     );

@@ -124,6 +124,7 @@ export class PostgresStore implements Store {
   readonly #publishing = new Set<Promise<void>>();
   readonly #migrations = readMigrationFiles(MIGRATIONS_DIR);
   #closing: Promise<void> | null = null;
+  readonly #revokeListeners = new Set<(keyId: string) => void>();
 
   constructor(opts: PostgresStoreOptions) {
     this.#schema = opts.schema ?? null;
@@ -218,7 +219,9 @@ export class PostgresStore implements Store {
         'UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL',
         [p.id],
       );
-      return (r.rowCount ?? 0) > 0;
+      const revoked = (r.rowCount ?? 0) > 0;
+      if (revoked) for (const l of this.#revokeListeners) l(p.id);
+      return revoked;
     });
   }
 
@@ -269,6 +272,11 @@ export class PostgresStore implements Store {
 
   migrationStatus(): Promise<MigrationStatus> {
     return this.#run(async () => statusOf(await appliedVersions(this.#pool), this.#migrations));
+  }
+
+  onApiKeyRevoked(listener: (keyId: string) => void): () => void {
+    this.#revokeListeners.add(listener);
+    return () => this.#revokeListeners.delete(listener);
   }
 
   onCommit(listener: CommitListener): () => void {

@@ -189,7 +189,9 @@ export class SqliteStore implements Store {
       const r = this.#stmt(
         'UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
       ).run(Date.now(), p.id);
-      return Number(r.changes) > 0;
+      const revoked = Number(r.changes) > 0;
+      if (revoked) this.#commits.emit('revoked', p.id);
+      return revoked;
     });
   }
 
@@ -314,6 +316,11 @@ export class SqliteStore implements Store {
       applied,
       pending: this.#migrations.map((m) => m.version).filter((v) => !applied.includes(v)),
     };
+  }
+
+  onApiKeyRevoked(listener: (keyId: string) => void): () => void {
+    this.#commits.on('revoked', listener);
+    return () => this.#commits.off('revoked', listener);
   }
 
   onCommit(listener: CommitListener): () => void {
