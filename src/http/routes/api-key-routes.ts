@@ -25,7 +25,7 @@ function toOut(row: ApiKeyRow, key?: string) {
   };
 }
 
-const responses = { 403: Problem, ...problemResponses };
+const responses = problemResponses;
 
 export const apiKeyRoutes =
   (store: Store): FastifyPluginAsyncTypebox =>

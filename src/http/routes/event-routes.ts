@@ -115,7 +115,7 @@ export const eventRoutes =
           tags: ['events'],
           summary: 'List events in strict order, with cursor pagination and optional long polling',
           querystring: EventListQuery,
-          response: { 200: EventListOut, 410: Problem, ...problemResponses },
+          response: { 200: EventListOut, 410: Problem, 429: Problem, ...problemResponses },
         },
       },
       async (request, reply) => {

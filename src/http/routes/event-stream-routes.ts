@@ -45,6 +45,7 @@ export const eventStreamRoutes =
               content: { 'text/event-stream': { schema: { type: 'string' } } },
             },
             410: Problem,
+            429: Problem,
             ...problemResponses,
           },
         },
