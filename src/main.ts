@@ -8,10 +8,15 @@ import type { DeliveryRuntime } from './services/delivery/delivery-runtime.ts';
 import { createDelivery } from './services/delivery/delivery-runtime.ts';
 import { EndpointService } from './services/delivery/endpoints.ts';
 import { EventReader } from './services/event-reader.ts';
+import { KeyAuthenticator } from './services/key-authenticator.ts';
+import { KeyRevocations } from './services/key-revocations.ts';
+import { LoadMonitor } from './services/load-monitor.ts';
+import { OpenStreams } from './services/open-streams.ts';
 import { Publisher } from './services/publisher.ts';
 import { RetentionJob } from './services/retention.ts';
 import { StreamHub } from './services/stream-hub.ts';
 import { PostgresStore } from './store/postgres/postgres-store.ts';
+import { acquireServeLock, type ServeLock } from './store/sqlite/sqlite-serve-lock.ts';
 import { SqliteStore } from './store/sqlite/sqlite-store.ts';
 import type { Store } from './store/store.ts';
 
@@ -46,6 +51,8 @@ export interface RunningHerald {
   url: string;
   retention: RetentionJob;
   hub: StreamHub;
+  /** Open SSE streams and long polls, per key. */
+  streams: OpenStreams;
   /** Null in the api role, which runs no delivery worker. */
   delivery: DeliveryRuntime | null;
   close(): Promise<void>;
@@ -65,11 +72,21 @@ export async function startHerald(
   const onPoolError = (err: Error) => {
     if (logger) logger.warn({ err }, 'database connection lost');
   };
-  const store = givenStore ?? (await openStore(cfg, onPoolError));
+  // One server per SQLite folder (a given store is the caller's to guard).
+  const lock: ServeLock | null =
+    givenStore || cfg.databaseUrl ? null : acquireServeLock(cfg.dataDir);
+  let store: Store;
+  try {
+    store = givenStore ?? (await openStore(cfg, onPoolError));
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   try {
     await store.migrate();
   } catch (err) {
     await store.close();
+    lock?.release();
     if (givenStore || !cfg.databaseUrl) throw err;
     // One line that names the database and the reason (refused, auth, unknown database...).
     const reason = ((err as Error).message || String(err)).replaceAll(/\s+/g, ' ');
@@ -90,6 +107,18 @@ export async function startHerald(
           onPoolError,
         });
   const hub = new StreamHub(store);
+  const streams = new OpenStreams({ maxPerKey: cfg.maxStreamsPerKey });
+  const revocations = new KeyRevocations(store, {
+    onError: (err) => {
+      if (logger) logger.warn({ err }, 'reading key revocations failed');
+    },
+  });
+  revocations.onRevoked((keyId) => streams.endKey(keyId, 'revoked'));
+  const load = new LoadMonitor({
+    heapBytes: cfg.shedHeapBytes,
+    streamBufferBytes: cfg.shedStreamBufferBytes,
+    streamBuffered: () => streams.bufferedBytes(),
+  });
   const retention = new RetentionJob(store, {
     retentionMs: cfg.retentionMs,
     deliveryRetentionMs: cfg.deliveryRetentionMs,
@@ -125,7 +154,17 @@ export async function startHerald(
       delivery?.endpoints ??
       new EndpointService(store, { allowPrivate: cfg.allowPrivateEndpoints, wake: async () => {} }),
     healthOnly: !runsApi,
+    clientLimits: {
+      // On SQLite a lookup is an in-process read of microseconds, and uncached
+      // a key revoked by `herald keys revoke` beside the server stops at once.
+      keys: new KeyAuthenticator(store, revocations, { cache: store.dialect === 'postgres' }),
+      streams,
+      sseMaxBufferBytes: cfg.sseMaxBufferBytes,
+      sseWriteTimeoutMs: cfg.sseWriteTimeoutMs,
+      overload: () => load.overload(),
+    },
   });
+  if (runsApi) await revocations.start();
   await app.listen({ host: cfg.host, port: cfg.port });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : cfg.port;
@@ -139,17 +178,22 @@ export async function startHerald(
     url: `http://${host}:${port}`,
     retention,
     hub,
+    streams,
     delivery,
     async close() {
       if (closed) return;
       closed = true;
-      await retention.stop();
-      await app.close();
+      // SSE streams end cleanly and long polls answer with what they have.
+      streams.endAll('shutdown');
+      await Promise.all([retention.stop(), app.graceful.close(cfg.shutdownGraceMs)]);
       // In-flight sends get a short grace; any cut off are sent again by the next owner.
       await delivery?.stop(2_000);
+      await revocations.stop();
+      load.stop();
       hub.close();
       await replica?.close();
       await store.close();
+      lock?.release();
     },
   };
 }

@@ -1,4 +1,5 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
+import { API_KEY_SCOPES, type ApiKeyScope, isApiKeyScope } from '../domain/api-key.ts';
 import { openStore } from '../main.ts';
 import { createApiKey } from '../services/api-keys.ts';
 import type { Store } from '../store/store.ts';
@@ -17,6 +18,18 @@ async function withStore<T>(
   }
 }
 
+/** Collects repeated or comma-separated --scope values. */
+function collectScopes(value: string, previous: ApiKeyScope[] | undefined): ApiKeyScope[] {
+  const out = [...(previous ?? [])];
+  for (const s of value.split(',').map((v) => v.trim())) {
+    if (!isApiKeyScope(s)) {
+      throw new InvalidArgumentError(`unknown scope ${s}; one of ${API_KEY_SCOPES.join(', ')}`);
+    }
+    if (!out.includes(s)) out.push(s);
+  }
+  return out;
+}
+
 export function keysCommand(): Command {
   const keys = new Command('keys').description('manage API keys');
 
@@ -28,14 +41,24 @@ export function keysCommand(): Command {
       'default',
     )
     .option('--name <name>', 'a label for the key', 'cli')
-    .option('--admin', 'the key may also manage API keys over the API', false);
+    .option('--admin', 'the key may also manage API keys over the API', false)
+    .option(
+      '--scope <scope>',
+      `what the key may do, repeatable or comma-separated: ${API_KEY_SCOPES.join(', ')} (default: events:write, events:read, endpoints:manage)`,
+      collectScopes,
+    );
   addStoreOptions(create).action(async (opts) => {
     const created = await withStore(opts, (store) =>
-      createApiKey(store, { tenant: opts.tenant, name: opts.name, admin: opts.admin }),
+      createApiKey(store, {
+        tenant: opts.tenant,
+        name: opts.name,
+        admin: opts.admin,
+        scopes: opts.scope ?? null,
+      }),
     );
     process.stdout.write(`${created.key}\n`);
     process.stderr.write(
-      `created ${created.row.id} for tenant ${created.row.tenantName}; store it now, it is not shown again\n`,
+      `created ${created.row.id} for tenant ${created.row.tenantName} with scopes ${created.row.scopes.join(' ')}; store it now, it is not shown again\n`,
     );
   });
 
@@ -49,7 +72,7 @@ export function keysCommand(): Command {
       for (const k of await store.apiKeyList({ tenantId: tenant?.id ?? null })) {
         const state = k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active';
         process.stdout.write(
-          `${k.id}\t${k.tenantName}\t${k.name}\t${k.hint}\t${k.admin ? 'admin' : '-'}\t${state}\n`,
+          `${k.id}\t${k.tenantName}\t${k.name}\t${k.hint}\t${k.scopes.join(',')}\t${state}\n`,
         );
       }
     });

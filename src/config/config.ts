@@ -34,6 +34,18 @@ export interface Config {
   role: 'api' | 'worker' | 'all';
   /** PostgreSQL read replica for Events API list reads; null reads from the primary. */
   readDatabaseUrl: string | null;
+  /** Most SSE streams and long polls one API key may hold open at once, per process. */
+  maxStreamsPerKey: number;
+  /** Unsent bytes at which an SSE stream stops writing until its client reads. */
+  sseMaxBufferBytes: number;
+  /** How long an SSE client may leave a full buffer unread before it is dropped. */
+  sseWriteTimeoutMs: number;
+  /** V8 heap in use above which new requests get 503; null: 85 % of the heap limit. */
+  shedHeapBytes: number | null;
+  /** Unsent SSE bytes, all streams together, above which new requests get 503. */
+  shedStreamBufferBytes: number;
+  /** How long shutdown waits for requests in flight before answering them 503 and exiting. */
+  shutdownGraceMs: number;
 }
 
 type Kind = 'string' | 'port' | 'duration' | 'bytes' | 'enum' | 'boolean' | 'count';
@@ -191,6 +203,48 @@ export const CONFIG_KEYS: Record<keyof Config, KeySpec> = {
     kind: 'string',
     default: null,
     doc: 'PostgreSQL read replica for Events API list reads (GET /events without waiting); needs --database.',
+  },
+  maxStreamsPerKey: {
+    flag: '--max-streams-per-key',
+    env: ['HERALD_MAX_STREAMS_PER_KEY'],
+    kind: 'count',
+    default: '100',
+    doc: 'Most SSE streams and long polls (GET /events with wait) one API key may hold open at once on one process; beyond it 429 with Retry-After.',
+  },
+  sseMaxBufferBytes: {
+    flag: '--sse-max-buffer-bytes',
+    env: ['HERALD_SSE_MAX_BUFFER_BYTES'],
+    kind: 'bytes',
+    default: '1048576',
+    doc: 'Unsent bytes at which an SSE stream stops writing until its client reads; a stream holds at most this plus one event.',
+  },
+  sseWriteTimeoutMs: {
+    flag: '--sse-write-timeout',
+    env: ['HERALD_SSE_WRITE_TIMEOUT'],
+    kind: 'duration',
+    default: '30s',
+    doc: 'How long an SSE client may leave a full buffer (--sse-max-buffer-bytes) unread before its connection is dropped.',
+  },
+  shedHeapBytes: {
+    flag: '--shed-heap-bytes',
+    env: ['HERALD_SHED_HEAP_BYTES'],
+    kind: 'bytes',
+    default: null,
+    doc: "JavaScript heap in use above which new requests get 503 with Retry-After (load shedding); unset: 85 % of Node's heap limit.",
+  },
+  shedStreamBufferBytes: {
+    flag: '--shed-stream-buffer-bytes',
+    env: ['HERALD_SHED_STREAM_BUFFER_BYTES'],
+    kind: 'bytes',
+    default: '268435456',
+    doc: 'Unsent SSE bytes, all streams of the process together, above which new requests get 503 with Retry-After.',
+  },
+  shutdownGraceMs: {
+    flag: '--shutdown-grace',
+    env: ['HERALD_SHUTDOWN_GRACE'],
+    kind: 'duration',
+    default: '10s',
+    doc: 'On SIGTERM or SIGINT, how long requests already received may take to finish; then they are answered 503 and the process exits.',
   },
 };
 

@@ -11,6 +11,7 @@ export const PROBLEMS = {
   payload_too_large: { status: 413, title: 'Payload too large' },
   forbidden: { status: 403, title: 'Forbidden' },
   service_unavailable: { status: 503, title: 'Service unavailable' },
+  too_many_requests: { status: 429, title: 'Too many requests' },
   unauthorized: { status: 401, title: 'Unauthorized' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   validation_failed: { status: 422, title: 'Validation failed' },
@@ -28,11 +29,13 @@ export class HeraldError extends Error {
   readonly status: number;
   readonly field: string | undefined;
   readonly errors: FieldError[] | undefined;
+  /** Sent as Retry-After: when the same request may succeed again. */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(
     code: ProblemCode,
     detail: string,
-    opts: { field?: string; errors?: FieldError[] } = {},
+    opts: { field?: string; errors?: FieldError[]; retryAfterSeconds?: number } = {},
   ) {
     super(detail);
     this.name = 'HeraldError';
@@ -40,6 +43,7 @@ export class HeraldError extends Error {
     this.status = PROBLEMS[code].status;
     this.field = opts.field ?? opts.errors?.[0]?.field;
     this.errors = opts.errors;
+    this.retryAfterSeconds = opts.retryAfterSeconds;
   }
 }
 

@@ -6,10 +6,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { EndpointService } from '../services/delivery/endpoints.ts';
 import type { EventReader } from '../services/event-reader.ts';
+import { OpenStreams } from '../services/open-streams.ts';
 import type { Publisher } from '../services/publisher.ts';
 import type { Store } from '../store/store.ts';
 import { HERALD_VERSION } from '../version.ts';
-import { authenticate } from './auth.ts';
+import { authenticate, type KeyLookup } from './auth.ts';
+import { type GracefulClose, registerGracefulClose } from './graceful-close.ts';
+import { registerLoadShedding } from './load-shedding.ts';
 import { registerProblemHandling } from './problem.ts';
 import { apiKeyRoutes } from './routes/api-key-routes.ts';
 import { deliveryRoutes } from './routes/delivery-routes.ts';
@@ -18,6 +21,7 @@ import { eventRoutes } from './routes/event-routes.ts';
 import { eventStreamRoutes } from './routes/event-stream-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { Problem } from './schemas/common-schemas.ts';
+import { enforceScopes } from './scopes.ts';
 import { validatorCompiler } from './validator.ts';
 
 export interface AppDeps {
@@ -32,9 +36,34 @@ export interface AppDeps {
   endpoints?: EndpointService;
   /** Only GET /healthz (the worker role: a probe target, no API). */
   healthOnly?: boolean;
+  /** Slow clients, streams per key, load shedding and revocation; defaults for OpenAPI generation. */
+  clientLimits?: ClientLimits;
+}
+
+export interface ClientLimits {
+  /** Cached key lookup (src/services/key-authenticator.ts). */
+  keys: KeyLookup;
+  streams: OpenStreams;
+  sseMaxBufferBytes: number;
+  sseWriteTimeoutMs: number;
+  /** Why new requests are refused with 503 now, or null. */
+  overload: () => string | null;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    graceful: GracefulClose;
+  }
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const limits: ClientLimits = deps.clientLimits ?? {
+    keys: { lookup: (hash) => deps.store.apiKeyGetByHash({ hash }) },
+    streams: new OpenStreams({ maxPerKey: 100 }),
+    sseMaxBufferBytes: 1 << 20,
+    sseWriteTimeoutMs: 30_000,
+    overload: () => null,
+  };
   const app = Fastify({
     ...(typeof deps.logger === 'boolean'
       ? { logger: deps.logger }
@@ -42,8 +71,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.maxBatchBytes,
     // Per-request info lines would dominate the log at ingest rates; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
-    forceCloseConnections: true,
+    // Shutdown answers requests in flight (graceful-close.ts) instead of cutting them.
+    forceCloseConnections: 'idle',
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.decorate('graceful', registerGracefulClose(app));
+  registerLoadShedding(app, limits.overload);
 
   app.setValidatorCompiler(validatorCompiler());
   registerProblemHandling(app);
@@ -72,17 +105,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(async (authed) => {
     authed.decorateRequest('auth', null);
-    authed.addHook('onRequest', authenticate(deps.store));
+    authed.addHook('onRequest', authenticate(limits.keys));
+    enforceScopes(authed);
     await authed.register(
       eventRoutes({
         publisher: deps.publisher,
         reader: deps.reader,
         maxEventBytes: deps.maxEventBytes,
         maxBatchBytes: deps.maxBatchBytes,
+        streams: limits.streams,
       }),
     );
     await authed.register(
-      eventStreamRoutes({ reader: deps.reader, heartbeatMs: deps.sseHeartbeatMs }),
+      eventStreamRoutes({
+        reader: deps.reader,
+        heartbeatMs: deps.sseHeartbeatMs,
+        streams: limits.streams,
+        maxBufferBytes: limits.sseMaxBufferBytes,
+        writeTimeoutMs: limits.sseWriteTimeoutMs,
+      }),
     );
     await authed.register(apiKeyRoutes(deps.store));
     const endpoints =

@@ -1,15 +1,17 @@
 // Bearer-key authentication. A key belongs to exactly one tenant; the tenant
 // id on the request is the only one handlers may use.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { hashApiKey } from '../domain/api-key.ts';
+import { type ApiKeyScope, hashApiKey } from '../domain/api-key.ts';
 import { HeraldError } from '../domain/problem.ts';
-import type { Store } from '../store/store.ts';
+import type { ApiKeyRow } from '../store/store.ts';
 
 export interface AuthContext {
   tenantId: string;
   tenantName: string;
   keyId: string;
   admin: boolean;
+  scopes: ApiKeyScope[];
+  key: ApiKeyRow;
 }
 
 declare module 'fastify' {
@@ -18,7 +20,11 @@ declare module 'fastify' {
   }
 }
 
-export function authenticate(store: Store) {
+export interface KeyLookup {
+  lookup(hash: string): Promise<ApiKeyRow | null>;
+}
+
+export function authenticate(keys: KeyLookup) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const header = request.headers.authorization;
     if (!header) {
@@ -30,13 +36,15 @@ export function authenticate(store: Store) {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!m)
       throw new HeraldError('unauthorized', 'Authorization header must be "Bearer <api key>"');
-    const key = await store.apiKeyGetByHash({ hash: hashApiKey(m[1] as string) });
+    const key = await keys.lookup(hashApiKey(m[1] as string));
     if (!key) throw new HeraldError('unauthorized', 'the API key is not valid or has been revoked');
     request.auth = {
       tenantId: key.tenantId,
       tenantName: key.tenantName,
       keyId: key.id,
       admin: key.admin,
+      scopes: key.scopes,
+      key,
     };
   };
 }

@@ -23,6 +23,8 @@ export function sendProblem(reply: FastifyReply, err: HeraldError): FastifyReply
   if (err.field !== undefined) body.field = err.field;
   if (err.errors) body.errors = err.errors;
   if (err.code === 'unauthorized') reply.header('www-authenticate', 'Bearer');
+  if (err.retryAfterSeconds !== undefined)
+    reply.header('retry-after', String(err.retryAfterSeconds));
   return reply.code(err.status).type('application/problem+json').send(body);
 }
 

@@ -1,6 +1,12 @@
 // API key lifecycle shared by the CLI and the HTTP API: the plaintext key
 // exists only in the return value of create().
-import { apiKeyHint, generateApiKey, hashApiKey } from '../domain/api-key.ts';
+import {
+  type ApiKeyScope,
+  apiKeyHint,
+  generateApiKey,
+  hashApiKey,
+  scopesFor,
+} from '../domain/api-key.ts';
 import type { ApiKeyRow, Store } from '../store/store.ts';
 
 export interface CreatedApiKey {
@@ -10,8 +16,9 @@ export interface CreatedApiKey {
 
 export async function createApiKey(
   store: Store,
-  opts: { tenant: string; name: string; admin: boolean },
+  opts: { tenant: string; name: string; admin: boolean; scopes?: readonly ApiKeyScope[] | null },
 ): Promise<CreatedApiKey> {
+  const scopes = scopesFor(opts.scopes ?? null, opts.admin);
   const tenant = await store.tenantEnsure({ name: opts.tenant });
   const key = generateApiKey();
   const row = await store.apiKeyCreate({
@@ -19,7 +26,8 @@ export async function createApiKey(
     name: opts.name,
     hash: hashApiKey(key),
     hint: apiKeyHint(key),
-    admin: opts.admin,
+    admin: scopes.includes('admin'),
+    scopes,
   });
   return { key, row };
 }

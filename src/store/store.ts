@@ -2,6 +2,7 @@
 // passes test/conformance. Methods are noun-first and take one params object;
 // every method on tenant data takes tenantId, so an unscoped query is hard to write.
 // House rule: a change here comes with a change to the conformance suite.
+import type { ApiKeyScope } from '../domain/api-key.ts';
 import type { NewEvent, StoredEvent } from '../domain/event.ts';
 import type { DeliveryStore } from './delivery-store.ts';
 
@@ -18,6 +19,7 @@ export interface ApiKeyRow {
   name: string;
   hint: string;
   admin: boolean;
+  scopes: ApiKeyScope[];
   createdAt: Date;
   revokedAt: Date | null;
 }
@@ -28,6 +30,12 @@ export interface ApiKeyCreateParams {
   hash: string;
   hint: string;
   admin: boolean;
+  scopes: ApiKeyScope[];
+}
+
+export interface ApiKeyRevocation {
+  id: string;
+  revokedAt: Date;
 }
 
 export interface EventAppendParams {
@@ -76,6 +84,13 @@ export interface Store extends DeliveryStore {
   apiKeyList(params: { tenantId: string | null }): Promise<ApiKeyRow[]>;
   /** Returns false when no active key has this id. */
   apiKeyRevoke(params: { id: string }): Promise<boolean>;
+  /** Keys revoked at or after `since` (by the store's clock), oldest first. */
+  apiKeyRevokedSince(params: { since: Date }): Promise<ApiKeyRevocation[]>;
+  /**
+   * Hears revocations made through this store object, as soon as they commit;
+   * other processes' revocations are found with apiKeyRevokedSince.
+   */
+  onApiKeyRevoked(listener: (keyId: string) => void): () => void;
 
   close(): Promise<void>;
 

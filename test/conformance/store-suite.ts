@@ -71,12 +71,14 @@ export function describeStore(factory: StoreFactory): void {
           hash: 'h1',
           hint: 'sk…abcd',
           admin: false,
+          scopes: ['events:read', 'endpoints:manage'],
         });
         expect(key).toMatchObject({
           tenantId: tenant.id,
           tenantName: 'default',
           name: 'ci',
           admin: false,
+          scopes: ['events:read', 'endpoints:manage'],
         });
         expect((await store.apiKeyGetByHash({ hash: 'h1' }))?.id).toBe(key.id);
         expect(await store.apiKeyGetByHash({ hash: 'nope' })).toBeNull();
@@ -87,6 +89,7 @@ export function describeStore(factory: StoreFactory): void {
           hash: 'h2',
           hint: 'h',
           admin: true,
+          scopes: ['admin'],
         });
         expect((await store.apiKeyList({ tenantId: tenant.id })).map((k) => k.id)).toEqual([
           key.id,
@@ -97,6 +100,38 @@ export function describeStore(factory: StoreFactory): void {
         expect(await store.apiKeyGetByHash({ hash: 'h1' })).toBeNull();
         const listed = await store.apiKeyList({ tenantId: tenant.id });
         expect(listed[0]?.revokedAt).toBeInstanceOf(Date);
+      });
+
+      it('lists revocations from a point in time, so every process can learn of them', async () => {
+        const since = new Date(Date.now() - 60_000);
+        const a = await store.apiKeyCreate({
+          tenantId: tenant.id,
+          name: 'a',
+          hash: 'ra',
+          hint: 'h',
+          admin: false,
+          scopes: ['events:read'],
+        });
+        await store.apiKeyCreate({
+          tenantId: tenant.id,
+          name: 'b',
+          hash: 'rb',
+          hint: 'h',
+          admin: false,
+          scopes: ['events:read'],
+        });
+        expect(await store.apiKeyRevokedSince({ since })).toEqual([]);
+        const heard: string[] = [];
+        const off = store.onApiKeyRevoked((id) => heard.push(id));
+        await store.apiKeyRevoke({ id: a.id });
+        await store.apiKeyRevoke({ id: a.id });
+        off();
+        expect(heard).toEqual([a.id]);
+        const revoked = await store.apiKeyRevokedSince({ since });
+        expect(revoked.map((r) => r.id)).toEqual([a.id]);
+        expect(revoked[0]?.revokedAt).toBeInstanceOf(Date);
+        const later = new Date((revoked[0]?.revokedAt.getTime() ?? 0) + 1);
+        expect(await store.apiKeyRevokedSince({ since: later })).toEqual([]);
       });
     });
 

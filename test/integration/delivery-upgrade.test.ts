@@ -43,7 +43,6 @@ describe('upgrade from the leased-delivery schema (sqlite)', () => {
     // Events through today's append path (the log's schema did not change).
     const pre = new SqliteStore({ path });
     const tenant = await pre.tenantEnsure({ name: 'default' });
-    const { key } = await createApiKey(pre, { tenant: 'default', name: 'up', admin: false });
     const appended = await pre.eventAppend({
       tenantId: tenant.id,
       events: Array.from({ length: 20 }, (_, i) => ({
@@ -119,6 +118,8 @@ describe('upgrade from the leased-delivery schema (sqlite)', () => {
       {},
     );
     const herald = await startHerald(cfg, false, store);
+    // After migrating: keys gained columns since this schema (0008).
+    const { key } = await createApiKey(store, { tenant: 'default', name: 'up', admin: false });
     try {
       const seqs = () =>
         new Set(

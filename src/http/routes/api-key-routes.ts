@@ -1,8 +1,8 @@
 // /api-keys: key management for admin keys (operators). An admin key manages
-// keys of every tenant; ordinary keys get 403.
+// keys of every tenant; other keys get 403 (src/http/scopes.ts), except for
+// GET /api-keys/current, where any key reads itself (its tenant and scopes).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
 import { HeraldError } from '../../domain/problem.ts';
 import { createApiKey } from '../../services/api-keys.ts';
 import type { ApiKeyRow, Store } from '../../store/store.ts';
@@ -17,6 +17,7 @@ function toOut(row: ApiKeyRow, key?: string) {
     name: row.name,
     tenant: row.tenantName,
     admin: row.admin,
+    scopes: row.scopes,
     hint: row.hint,
     created_at: row.createdAt.toISOString(),
     revoked_at: row.revokedAt?.toISOString() ?? null,
@@ -24,21 +25,25 @@ function toOut(row: ApiKeyRow, key?: string) {
   };
 }
 
-function requireAdmin(request: FastifyRequest) {
-  const auth = requireAuth(request);
-  if (!auth.admin)
-    throw new HeraldError(
-      'forbidden',
-      'managing API keys needs an admin key (herald keys create --admin)',
-    );
-  return auth;
-}
-
-const responses = { 403: Problem, ...problemResponses };
+const responses = problemResponses;
 
 export const apiKeyRoutes =
   (store: Store): FastifyPluginAsyncTypebox =>
   async (app) => {
+    app.get(
+      '/api-keys/current',
+      {
+        config: { scope: 'any' },
+        schema: {
+          operationId: 'getCurrentApiKey',
+          tags: ['api-keys'],
+          summary: 'The API key making this request: its tenant and scopes (any key)',
+          response: { 200: ApiKeyOut, ...problemResponses },
+        },
+      },
+      async (request) => toOut(requireAuth(request).key),
+    );
+
     app.post(
       '/api-keys',
       {
@@ -51,12 +56,13 @@ export const apiKeyRoutes =
         },
       },
       async (request, reply) => {
-        const auth = requireAdmin(request);
+        const auth = requireAuth(request);
         const b = request.body;
         const created = await createApiKey(store, {
           tenant: b.tenant ?? auth.tenantName,
           name: b.name ?? 'api',
           admin: b.admin ?? false,
+          scopes: b.scopes ? [...new Set(b.scopes)] : null,
         });
         return reply.code(201).send(toOut(created.row, created.key));
       },
@@ -74,7 +80,6 @@ export const apiKeyRoutes =
         },
       },
       async (request) => {
-        requireAdmin(request);
         let tenantId: string | null = null;
         if (request.query.tenant) {
           const tenant = await store.tenantGetByName({ name: request.query.tenant });
@@ -92,13 +97,13 @@ export const apiKeyRoutes =
         schema: {
           operationId: 'revokeApiKey',
           tags: ['api-keys'],
-          summary: 'Revoke an API key (admin); it stops working at once',
+          summary:
+            'Revoke an API key (admin); it stops working at once, and its open streams and long polls end within a second',
           params: Type.Object({ id: Type.String() }),
           response: { 204: Type.Null(), 404: Problem, ...responses },
         },
       },
       async (request, reply) => {
-        requireAdmin(request);
         if (!(await store.apiKeyRevoke({ id: request.params.id }))) {
           throw new HeraldError('not_found', `no active API key with id ${request.params.id}`, {
             field: 'id',

@@ -4,6 +4,7 @@ import type { Static } from '@sinclair/typebox';
 import { type NewEvent, toEventOut } from '../../domain/event.ts';
 import { HeraldError } from '../../domain/problem.ts';
 import type { EventQuery, EventReader } from '../../services/event-reader.ts';
+import type { OpenStream, OpenStreams } from '../../services/open-streams.ts';
 import type { Publisher } from '../../services/publisher.ts';
 import { requireAuth } from '../auth.ts';
 import { eventBatchOutJson, eventOutJson, JSON_CONTENT_TYPE } from '../event-json.ts';
@@ -22,6 +23,8 @@ export interface EventRouteDeps {
   reader: EventReader;
   maxEventBytes: number;
   maxBatchBytes: number;
+  /** Long polls count against their key's stream limit and end when it is revoked. */
+  streams: OpenStreams;
 }
 
 function toNewEvent(e: Static<typeof EventIn>): NewEvent {
@@ -112,7 +115,7 @@ export const eventRoutes =
           tags: ['events'],
           summary: 'List events in strict order, with cursor pagination and optional long polling',
           querystring: EventListQuery,
-          response: { 200: EventListOut, 410: Problem, ...problemResponses },
+          response: { 200: EventListOut, 410: Problem, 429: Problem, ...problemResponses },
         },
       },
       async (request, reply) => {
@@ -128,13 +131,21 @@ export const eventRoutes =
           rangeStart: parseTime(q.range_start, 'range_start'),
           rangeEnd: parseTime(q.range_end, 'range_end'),
         };
+        const waitMs = (q.wait ?? 0) * 1000;
+        const stream: OpenStream | null =
+          waitMs > 0 && q.order === 'asc' ? deps.streams.open(auth.keyId, 'long_poll') : null;
         const abort = new AbortController();
         const onClose = () => abort.abort();
         // The response's close (not the request's) tells us the client went away.
         reply.raw.once('close', onClose);
         if (reply.raw.destroyed || reply.raw.socket?.destroyed) abort.abort();
+        // Revocation and shutdown end the wait too; shutdown answers with what there is.
+        const signal = stream ? AbortSignal.any([abort.signal, stream.signal]) : abort.signal;
         try {
-          const events = await deps.reader.list(query, (q.wait ?? 0) * 1000, abort.signal);
+          const events = await deps.reader.list(query, waitMs, signal);
+          if (stream?.reason === 'revoked') {
+            throw new HeraldError('unauthorized', 'the API key was revoked during the long poll');
+          }
           return reply.send({
             object: 'list',
             data: events.map(toEventOut),
@@ -142,6 +153,7 @@ export const eventRoutes =
           });
         } finally {
           reply.raw.off('close', onClose);
+          stream?.release();
         }
       },
     );

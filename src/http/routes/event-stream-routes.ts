@@ -3,6 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { toEventOut } from '../../domain/event.ts';
 import type { EventQuery, EventReader } from '../../services/event-reader.ts';
+import type { OpenStream, OpenStreams } from '../../services/open-streams.ts';
 import { requireAuth } from '../auth.ts';
 import { Problem, problemResponses } from '../schemas/common-schemas.ts';
 import { EventStreamQuery } from '../schemas/event-schemas.ts';
@@ -11,6 +12,12 @@ import { parseTypeFilter } from './event-routes.ts';
 export interface EventStreamDeps {
   reader: EventReader;
   heartbeatMs: number;
+  /** Each stream holds one of its key's slots and ends when the key is revoked. */
+  streams: OpenStreams;
+  /** Writing pauses while the socket holds this much unsent; at most one event more is queued. */
+  maxBufferBytes: number;
+  /** A client that lets a full buffer sit this long without reading is dropped. */
+  writeTimeoutMs: number;
 }
 
 const PAGE = 100;
@@ -38,6 +45,7 @@ export const eventStreamRoutes =
               content: { 'text/event-stream': { schema: { type: 'string' } } },
             },
             410: Problem,
+            429: Problem,
             ...problemResponses,
           },
         },
@@ -57,8 +65,10 @@ export const eventStreamRoutes =
           rangeStart: null,
           rangeEnd: null,
         };
-        // Register for wake-ups and resolve the cursor before answering, so a
-        // bad cursor still gets a problem+json response and no commit is missed.
+        // Take a slot, register for wake-ups and resolve the cursor before
+        // answering, so a refusal or a bad cursor still gets a problem+json
+        // response and no commit is missed.
+        const stream: OpenStream = deps.streams.open(auth.keyId, 'sse');
         const waiter = deps.reader.waiter(auth.tenantId);
         let cursor: number | null;
         try {
@@ -69,14 +79,17 @@ export const eventStreamRoutes =
           );
         } catch (err) {
           waiter.close();
+          stream.release();
           throw err;
         }
 
         const raw = reply.raw;
-        const abort = new AbortController();
-        raw.once('close', () => abort.abort());
+        stream.buffered = () => raw.writableLength;
+        const gone = new AbortController();
+        raw.once('close', () => gone.abort());
         // The client may have gone while the cursor was being resolved.
-        if (raw.destroyed || raw.socket?.destroyed) abort.abort();
+        if (raw.destroyed || raw.socket?.destroyed) gone.abort();
+        const signal = AbortSignal.any([gone.signal, stream.signal]);
         reply.hijack();
         raw.writeHead(200, {
           'content-type': 'text/event-stream; charset=utf-8',
@@ -85,38 +98,62 @@ export const eventStreamRoutes =
           'x-accel-buffering': 'no',
         });
         raw.write(': connected\nretry: 2000\n\n');
-        // Waits for drain under backpressure, but never for an event that has
-        // already happened: once the client is gone, writes are dropped.
-        const write = async (chunk: string) => {
-          if (abort.signal.aborted || raw.destroyed) return;
-          if (raw.write(chunk)) return;
-          await new Promise<void>((resolve) => {
-            const done = () => {
-              raw.off('drain', done);
-              abort.signal.removeEventListener('abort', done);
-              resolve();
+        // Memory per stream stays bounded: past maxBufferBytes unsent nothing
+        // more is written (the rest of the page is dropped and read again
+        // later), and a client that does not drain within writeTimeoutMs is
+        // cut off. Resolves false when writing must pause.
+        const roomLeft = () => raw.writableLength < deps.maxBufferBytes;
+        const drained = async (): Promise<void> => {
+          if (roomLeft()) return;
+          const ok = await new Promise<boolean>((resolve) => {
+            const done = (v: boolean) => {
+              clearTimeout(timer);
+              raw.off('drain', onDrain);
+              signal.removeEventListener('abort', onAbort);
+              resolve(v);
             };
-            raw.once('drain', done);
-            abort.signal.addEventListener('abort', done, { once: true });
-            if (abort.signal.aborted) done();
+            const onDrain = () => done(true);
+            const onAbort = () => done(false);
+            const timer = setTimeout(() => done(false), deps.writeTimeoutMs);
+            raw.on('drain', onDrain);
+            signal.addEventListener('abort', onAbort, { once: true });
+            if (signal.aborted) done(false);
           });
+          if (!ok && !signal.aborted) stream.end('slow_client');
         };
         try {
-          while (!abort.signal.aborted) {
+          while (!signal.aborted) {
             const page = await deps.reader.listAfterSequence(query, cursor);
+            let paused = false;
             for (const e of page) {
-              await write(`id: ${e.id}\ndata: ${JSON.stringify(toEventOut(e))}\n\n`);
+              if (signal.aborted || raw.destroyed) break;
+              raw.write(`id: ${e.id}\ndata: ${JSON.stringify(toEventOut(e))}\n\n`);
               cursor = e.sequence;
+              if (!roomLeft()) {
+                paused = true;
+                break;
+              }
+            }
+            if (paused) {
+              await drained();
+              continue;
             }
             if (page.length === PAGE) continue;
-            const woke = await waiter.wait(deps.heartbeatMs, abort.signal);
-            if (!woke && !abort.signal.aborted) await write(': heartbeat\n\n');
+            const woke = await waiter.wait(deps.heartbeatMs, signal);
+            if (!woke && !signal.aborted && roomLeft()) raw.write(': heartbeat\n\n');
           }
         } catch (err) {
           request.log.warn({ err }, 'event stream ended by an error');
         } finally {
           waiter.close();
-          raw.end();
+          stream.release();
+          if (stream.reason === 'slow_client') {
+            // Its buffer would never drain: drop the connection and what it holds.
+            raw.destroy();
+          } else {
+            if (stream.reason === 'revoked' && !raw.destroyed) raw.write(': api key revoked\n\n');
+            raw.end();
+          }
         }
       },
     );

@@ -16,5 +16,7 @@ export const Problem = Type.Object(
 export const problemResponses = {
   400: Problem,
   401: Problem,
+  403: Problem,
   422: Problem,
+  503: Problem,
 } as const;

@@ -8,8 +8,10 @@ import { Pool } from 'pg';
 import { newId } from '../../domain/ids.ts';
 import type { DeliveryStore } from '../delivery-store.ts';
 import { readMigrationFiles } from '../migration-files.ts';
+import { parseScopes } from '../scopes-column.ts';
 import type {
   ApiKeyCreateParams,
+  ApiKeyRevocation,
   ApiKeyRow,
   AppendedEvent,
   CommitListener,
@@ -81,6 +83,7 @@ interface KeyDbRow {
   name: string;
   hint: string;
   admin: boolean;
+  scopes: string;
   created_at: Date;
   revoked_at: Date | null;
 }
@@ -93,13 +96,14 @@ function toKeyRow(r: KeyDbRow): ApiKeyRow {
     name: r.name,
     hint: r.hint,
     admin: r.admin,
+    scopes: parseScopes(r.scopes),
     createdAt: r.created_at,
     revokedAt: r.revoked_at,
   };
 }
 
 const KEY_SELECT =
-  'SELECT k.id, k.tenant_id, t.name AS tenant_name, k.name, k.hint, k.admin, k.created_at, k.revoked_at' +
+  'SELECT k.id, k.tenant_id, t.name AS tenant_name, k.name, k.hint, k.admin, k.scopes, k.created_at, k.revoked_at' +
   ' FROM api_keys k JOIN tenants t ON t.id = k.tenant_id';
 
 /** The params object of a DeliveryStore method. */
@@ -120,6 +124,7 @@ export class PostgresStore implements Store {
   readonly #publishing = new Set<Promise<void>>();
   readonly #migrations = readMigrationFiles(MIGRATIONS_DIR);
   #closing: Promise<void> | null = null;
+  readonly #revokeListeners = new Set<(keyId: string) => void>();
 
   constructor(opts: PostgresStoreOptions) {
     this.#schema = opts.schema ?? null;
@@ -174,11 +179,11 @@ export class PostgresStore implements Store {
   apiKeyCreate(p: ApiKeyCreateParams): Promise<ApiKeyRow> {
     return this.#run(async () => {
       const r = await this.#pool.query<KeyDbRow>(
-        'WITH k AS (INSERT INTO api_keys (id, tenant_id, name, hash, hint, admin, created_at)' +
-          ' VALUES ($1, $2, $3, $4, $5, $6, now()) RETURNING *)' +
-          ' SELECT k.id, k.tenant_id, t.name AS tenant_name, k.name, k.hint, k.admin, k.created_at, k.revoked_at' +
+        'WITH k AS (INSERT INTO api_keys (id, tenant_id, name, hash, hint, admin, scopes, created_at)' +
+          ' VALUES ($1, $2, $3, $4, $5, $6, $7, now()) RETURNING *)' +
+          ' SELECT k.id, k.tenant_id, t.name AS tenant_name, k.name, k.hint, k.admin, k.scopes, k.created_at, k.revoked_at' +
           ' FROM k JOIN tenants t ON t.id = k.tenant_id',
-        [randomId('key'), p.tenantId, p.name, p.hash, p.hint, p.admin],
+        [randomId('key'), p.tenantId, p.name, p.hash, p.hint, p.admin, p.scopes.join(' ')],
       );
       return toKeyRow(r.rows[0] as KeyDbRow);
     });
@@ -214,7 +219,19 @@ export class PostgresStore implements Store {
         'UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL',
         [p.id],
       );
-      return (r.rowCount ?? 0) > 0;
+      const revoked = (r.rowCount ?? 0) > 0;
+      if (revoked) for (const l of this.#revokeListeners) l(p.id);
+      return revoked;
+    });
+  }
+
+  apiKeyRevokedSince(p: { since: Date }): Promise<ApiKeyRevocation[]> {
+    return this.#run(async () => {
+      const r = await this.#pool.query<{ id: string; revoked_at: Date }>(
+        'SELECT id, revoked_at FROM api_keys WHERE revoked_at >= $1 ORDER BY revoked_at, id',
+        [p.since],
+      );
+      return r.rows.map((row) => ({ id: row.id, revokedAt: row.revoked_at }));
     });
   }
 
@@ -255,6 +272,11 @@ export class PostgresStore implements Store {
 
   migrationStatus(): Promise<MigrationStatus> {
     return this.#run(async () => statusOf(await appliedVersions(this.#pool), this.#migrations));
+  }
+
+  onApiKeyRevoked(listener: (keyId: string) => void): () => void {
+    this.#revokeListeners.add(listener);
+    return () => this.#revokeListeners.delete(listener);
   }
 
   onCommit(listener: CommitListener): () => void {

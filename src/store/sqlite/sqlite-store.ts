@@ -10,8 +10,10 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
 import type { DeliveryStore } from '../delivery-store.ts';
 import { assertNotNewer, type MigrationFile, readMigrationFiles } from '../migration-files.ts';
+import { parseScopes } from '../scopes-column.ts';
 import type {
   ApiKeyCreateParams,
+  ApiKeyRevocation,
   ApiKeyRow,
   AppendedEvent,
   CommitListener,
@@ -45,6 +47,7 @@ interface KeyDbRow {
   name: string;
   hint: string;
   admin: number;
+  scopes: string;
   created_at: number;
   revoked_at: number | null;
 }
@@ -57,6 +60,7 @@ function toKeyRow(r: KeyDbRow): ApiKeyRow {
     name: r.name,
     hint: r.hint,
     admin: r.admin === 1,
+    scopes: parseScopes(r.scopes),
     createdAt: new Date(r.created_at),
     revokedAt: r.revoked_at === null ? null : new Date(r.revoked_at),
   };
@@ -71,7 +75,7 @@ interface PendingAppend {
 type AppendOutcome = GroupOutcome<AppendedEvent[]>;
 
 const KEY_SELECT =
-  'SELECT k.id, k.tenant_id, t.name AS tenant_name, k.name, k.hint, k.admin, k.created_at, k.revoked_at' +
+  'SELECT k.id, k.tenant_id, t.name AS tenant_name, k.name, k.hint, k.admin, k.scopes, k.created_at, k.revoked_at' +
   ' FROM api_keys k JOIN tenants t ON t.id = k.tenant_id';
 
 export class SqliteStore implements Store {
@@ -153,8 +157,17 @@ export class SqliteStore implements Store {
     return this.#run(() => {
       const id = `key_${crypto.randomUUID().replaceAll('-', '')}`;
       this.#stmt(
-        'INSERT INTO api_keys (id, tenant_id, name, hash, hint, admin, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ).run(id, p.tenantId, p.name, p.hash, p.hint, p.admin ? 1 : 0, Date.now());
+        'INSERT INTO api_keys (id, tenant_id, name, hash, hint, admin, scopes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(
+        id,
+        p.tenantId,
+        p.name,
+        p.hash,
+        p.hint,
+        p.admin ? 1 : 0,
+        p.scopes.join(' '),
+        Date.now(),
+      );
       return toKeyRow(this.#stmt(`${KEY_SELECT} WHERE k.id = ?`).get(id) as unknown as KeyDbRow);
     });
   }
@@ -183,7 +196,18 @@ export class SqliteStore implements Store {
       const r = this.#stmt(
         'UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
       ).run(Date.now(), p.id);
-      return Number(r.changes) > 0;
+      const revoked = Number(r.changes) > 0;
+      if (revoked) this.#commits.emit('revoked', p.id);
+      return revoked;
+    });
+  }
+
+  apiKeyRevokedSince(p: { since: Date }): Promise<ApiKeyRevocation[]> {
+    return this.#run(() => {
+      const rows = this.#stmt(
+        'SELECT id, revoked_at FROM api_keys WHERE revoked_at >= ? ORDER BY revoked_at, id',
+      ).all(p.since.getTime()) as unknown as { id: string; revoked_at: number }[];
+      return rows.map((r) => ({ id: r.id, revokedAt: new Date(r.revoked_at) }));
     });
   }
 
@@ -300,6 +324,11 @@ export class SqliteStore implements Store {
       applied,
       pending: this.#migrations.map((m) => m.version).filter((v) => !applied.includes(v)),
     };
+  }
+
+  onApiKeyRevoked(listener: (keyId: string) => void): () => void {
+    this.#commits.on('revoked', listener);
+    return () => this.#commits.off('revoked', listener);
   }
 
   onCommit(listener: CommitListener): () => void {
