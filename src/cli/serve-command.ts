@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { createLogger, startHerald } from '../main.ts';
+import { onLauncherGone } from './launcher-watch.ts';
 import { addAllOptions, configFromOptions } from './options.ts';
 
 export function serveCommand(): Command {
@@ -25,6 +26,7 @@ export function serveCommand(): Command {
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
+    onLauncherGone(() => stop('launcher exited'));
   });
   return cmd;
 }
