@@ -1,9 +1,10 @@
 // Herald's Node flags (heap sizing, see docs/operations.md "Memory") are set in
-// three launchers; they must not drift apart, or `npx herald serve` and
+// four launchers (with the container's); they must not drift apart, or `npx herald serve` and
 // `npm start` would behave differently from what the benchmarks measured.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { startScriptNodeFlags } from '../bench/lib/server-process.ts';
+import { execForm, finalStage, one, readDockerfile } from './fixtures/dockerfile.ts';
 
 const root = new URL('../', import.meta.url);
 const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {
@@ -24,6 +25,14 @@ describe('launch flags', () => {
     expect(shebang.startsWith('#!/usr/bin/env -S node ')).toBe(true);
     const start = flags(pkg.scripts.start ?? '');
     expect(flags(pkg.scripts.herald ?? '')).toEqual(start);
-    expect(flags(shebang)).toEqual(start);
+    // The bin may also run on Node 22.12, where node:sqlite needs --experimental-sqlite.
+    expect(flags(shebang)).toEqual([...start, '--experimental-sqlite']);
+  });
+
+  it('runs the container image with the same flags', () => {
+    const entry = execForm(
+      one(finalStage(readDockerfile(new URL('Dockerfile', root))), 'ENTRYPOINT'),
+    );
+    expect(entry.filter((w) => w.startsWith('--'))).toEqual(flags(pkg.scripts.start ?? ''));
   });
 });

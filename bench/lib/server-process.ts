@@ -133,7 +133,8 @@ export function startScriptNodeFlags(): string[] {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
     scripts: { start: string };
   };
-  const words = pkg.scripts.start.split(/\s+/);
+  // `exec` makes the shell npm runs the script in become Node (signals reach Herald).
+  const words = pkg.scripts.start.split(/\s+/).filter((w) => w !== 'exec');
   if (words[0] !== 'node') throw new Error(`unexpected start script: ${pkg.scripts.start}`);
   return words.slice(1).filter((w) => w.startsWith('--'));
 }

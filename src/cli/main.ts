@@ -1,4 +1,5 @@
 // The `herald` command. A bad flag or value is one line on stderr and exit code 2.
+import { existsSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/config.ts';
 import { HERALD_VERSION } from '../version.ts';
@@ -42,6 +43,9 @@ export function buildProgram(): Command {
 
 export async function run(argv: string[]): Promise<void> {
   try {
+    // Variables in ./.env, for settings and for the PostgreSQL driver's PG*;
+    // Node's loader leaves variables already in the environment alone.
+    if (existsSync('.env')) process.loadEnvFile('.env');
     await buildProgram().parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { createLogger, startHerald } from '../main.ts';
+import { onLauncherGone } from './launcher-watch.ts';
 import { addAllOptions, configFromOptions } from './options.ts';
 
 /** Beyond the HTTP grace: the delivery grace (2 s) and closing the store. */
@@ -34,6 +35,7 @@ export function serveCommand(): Command {
     };
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('SIGTERM', () => stop('SIGTERM'));
+    onLauncherGone(() => stop('launcher exited'));
   });
   return cmd;
 }

@@ -297,20 +297,34 @@ function convert(
   }
 }
 
+/** Settings read from a configuration file (`--config`), keyed by Config key. */
+export interface ConfigFileSettings {
+  /** The file as the user named it, for error lines. */
+  path: string;
+  values: Partial<Record<keyof Config, string>>;
+}
+
 /**
- * Pure: builds the configuration from parsed flags (keyed by Config key) and
- * an environment object. Throws ConfigError listing every bad value.
+ * Pure: builds the configuration from parsed flags (keyed by Config key), an
+ * environment object and an optional configuration file: flags over
+ * environment over file over defaults. Throws ConfigError listing every bad value.
  */
 export function loadConfig(
   flags: Partial<Record<keyof Config, string>>,
   env: NodeJS.ProcessEnv,
   cwd = process.cwd(),
+  file?: ConfigFileSettings,
 ): Config {
   const out: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const [key, spec] of Object.entries(CONFIG_KEYS) as [keyof Config, KeySpec][]) {
     let raw: string | null = spec.default;
     let source = `default of ${key}`;
+    const fromFile = file?.values[key];
+    if (file && fromFile !== undefined) {
+      raw = fromFile;
+      source = `${file.path}: ${spec.flag.slice(2)}`;
+    }
     const envName = spec.env.find((n) => env[n] !== undefined && env[n] !== '');
     if (envName) {
       raw = env[envName] as string;
