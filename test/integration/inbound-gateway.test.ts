@@ -6,7 +6,14 @@ import { WorkOS } from '@workos-inc/node';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, startTestServer, type TestServer, testBackends } from '../fixtures/test-server.ts';
+import { type Receiver, startReceiver } from '../fixtures/receiver.ts';
+import {
+  client,
+  startTestServer,
+  type TestServer,
+  testBackends,
+  waitFor,
+} from '../fixtures/test-server.ts';
 
 const backends = await testBackends();
 
@@ -80,12 +87,15 @@ const providerSecret: Partial<Record<keyof typeof signers, string>> = {
 describe.each(backends)('inbound gateway (%s)', (backend) => {
   let server: TestServer;
   let api: ReturnType<typeof client>;
+  let rx: Receiver;
 
   beforeAll(async () => {
-    server = await startTestServer(backend);
+    server = await startTestServer(backend, { allowPrivateEndpoints: 'true' });
     api = client(server.url, await server.key());
+    rx = await startReceiver();
   });
   afterAll(async () => {
+    await rx?.close();
     await server?.close();
   });
 
@@ -168,6 +178,21 @@ describe.each(backends)('inbound gateway (%s)', (backend) => {
     const { event_id } = await res.json();
     const events = await eventsOfType('pay.invoice.paid');
     expect(events.find((e) => e.id === event_id)?.data).toEqual(JSON.parse(signed.body));
+  });
+
+  it('is from then on an ordinary event: pushed to a matching endpoint', async () => {
+    const ep = await api.post('/endpoints', { url: `${rx.url}/push`, events: ['shop.*'] });
+    expect(ep.status).toBe(201);
+    const src = await api.post('/sources', {
+      name: 'shop',
+      scheme: 'workos',
+      secret: 'workos-shop-secret',
+      type_prefix: 'shop.',
+    });
+    const res = await post(src.body.id, await signers.workos('workos-shop-secret', 'evt_push'));
+    const { event_id } = await res.json();
+    const pushed = await waitFor(async () => rx.events().find((e) => e.id === event_id));
+    expect(pushed.event).toBe('shop.user.created');
   });
 
   it('refuses a stale Stripe signature and an unknown source', async () => {
