@@ -87,10 +87,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function isAbort(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError');
-}
-
 function pageUrl(opts: ConsumeOptions, after: string | null): string {
   const u = new URL('events', opts.url.endsWith('/') ? opts.url : `${opts.url}/`);
   u.searchParams.set('limit', String(opts.limit ?? 100));
@@ -133,7 +129,7 @@ async function fetchPage(
 export async function consume(opts: ConsumeOptions): Promise<void> {
   const signal = opts.signal ?? new AbortController().signal;
   const filtered = (opts.events?.length ?? 0) > 0 || opts.organizationId !== undefined;
-  let after = (await opts.bookmark.load()) ?? null;
+  let after = (await opts.bookmark.load()) || null;
   let lastSequence: number | null = null;
   let attempt = 0;
 
@@ -143,7 +139,8 @@ export async function consume(opts: ConsumeOptions): Promise<void> {
       page = await fetchPage(opts, after, signal);
       attempt = 0;
     } catch (err) {
-      if (signal.aborted && isAbort(err)) return;
+      // Aborting ends the long poll with the abort's reason, whatever it is.
+      if (signal.aborted) return;
       if (err instanceof ConsumeHttpError) throw err;
       attempt += 1;
       opts.onRetry?.(err, attempt);

@@ -28,7 +28,9 @@ function header(headers: HeadersLike, name: string): string | undefined {
     return (headers as { get(n: string): string | null }).get(name) ?? undefined;
   }
   const record = headers as Record<string, string | string[] | undefined>;
-  const v = record[name] ?? record[name.toLowerCase()];
+  // Node lower-cases header names; a hand-built object may not have.
+  const key = name in record ? name : Object.keys(record).find((k) => k.toLowerCase() === name);
+  const v = key === undefined ? undefined : record[key];
   return Array.isArray(v) ? v.join(' ') : v;
 }
 

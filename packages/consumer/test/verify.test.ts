@@ -71,6 +71,12 @@ describe('verify (signed by the standardwebhooks package)', () => {
     const body = JSON.stringify(event(1));
     const h = signed(body, [SECRET]);
     expect(verify(body, new Headers(h), SECRET)).toHaveLength(1);
+    const capitalized = {
+      'Webhook-Id': h['webhook-id'],
+      'Webhook-Timestamp': h['webhook-timestamp'],
+      'Webhook-Signature': h['webhook-signature'],
+    };
+    expect(verify(body, capitalized, SECRET)).toHaveLength(1);
     expect(
       verify(body, { ...h, 'webhook-signature': [h['webhook-signature']] }, SECRET),
     ).toHaveLength(1);
