@@ -195,6 +195,33 @@ describe.each(backends)('inbound gateway (%s)', (backend) => {
     expect(pushed.event).toBe('shop.user.created');
   });
 
+  it('reads the exact bytes whatever the content type, and refuses a body over the event size limit', async () => {
+    const src = await api.post('/sources', { name: 't', scheme: 'token', type_prefix: 'raw.' });
+    const token = src.body.secret as string;
+    const body = JSON.stringify({ type: 'thing.happened', n: 1 });
+    const plain = await fetch(`${server.url}/inbound/${src.body.id}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' },
+      body,
+    });
+    expect(plain.status).toBe(200);
+    // Bytes without any content type (fetch sets none for a Uint8Array).
+    const untyped = await fetch(`${server.url}/inbound/${src.body.id}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: new TextEncoder().encode(JSON.stringify({ type: 'thing.happened', n: 2 })),
+    });
+    expect(untyped.status).toBe(200);
+    const big = await fetch(`${server.url}/inbound/${src.body.id}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'thing.happened', pad: 'x'.repeat(300_000) }),
+    });
+    expect(big.status).toBe(413);
+    expect(big.headers.get('content-type')).toContain('application/problem+json');
+    expect(await eventsOfType('raw.thing.happened')).toHaveLength(2);
+  });
+
   it('refuses a stale Stripe signature and an unknown source', async () => {
     const created = await api.post('/sources', {
       name: 's',
