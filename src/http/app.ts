@@ -6,6 +6,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { EndpointService } from '../services/delivery/endpoints.ts';
 import type { EventReader } from '../services/event-reader.ts';
+import { InboundReceiver } from '../services/inbound-receiver.ts';
+import { SourceService } from '../services/inbound-sources.ts';
 import { OpenStreams } from '../services/open-streams.ts';
 import type { Publisher } from '../services/publisher.ts';
 import type { Store } from '../store/store.ts';
@@ -20,6 +22,8 @@ import { endpointRoutes } from './routes/endpoint-routes.ts';
 import { eventRoutes } from './routes/event-routes.ts';
 import { eventStreamRoutes } from './routes/event-stream-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
+import { inboundRoutes } from './routes/inbound-routes.ts';
+import { sourceRoutes } from './routes/source-routes.ts';
 import { Problem } from './schemas/common-schemas.ts';
 import { enforceScopes } from './scopes.ts';
 import { validatorCompiler } from './validator.ts';
@@ -102,6 +106,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes(deps.store, HERALD_VERSION));
   if (deps.healthOnly) return app;
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // Unauthenticated by API key: each source's scheme verifies its requests.
+  await app.register(
+    inboundRoutes({
+      receiver: new InboundReceiver(deps.store, deps.publisher),
+      maxEventBytes: deps.maxEventBytes,
+    }),
+  );
 
   await app.register(async (authed) => {
     authed.decorateRequest('auth', null);
@@ -131,6 +142,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       new EndpointService(deps.store, { allowPrivate: false, wake: async () => {} });
     await authed.register(endpointRoutes({ store: deps.store, endpoints }));
     await authed.register(deliveryRoutes({ store: deps.store, endpoints }));
+    await authed.register(sourceRoutes(new SourceService(deps.store)));
   });
   return app;
 }

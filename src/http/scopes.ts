@@ -19,7 +19,7 @@ declare module 'fastify' {
 const WHAT: Record<ApiKeyScope, string> = {
   'events:write': 'publishing events',
   'events:read': 'reading events',
-  'endpoints:manage': 'managing webhook endpoints and deliveries',
+  'endpoints:manage': 'managing webhook endpoints, deliveries and inbound sources',
   admin: 'managing API keys',
 };
 
@@ -27,7 +27,7 @@ export function scopeForRoute(method: string, url: string): RouteScope | null {
   const path = url.split('?')[0] ?? url;
   const under = (prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
   if (under('/events')) return method === 'POST' ? 'events:write' : 'events:read';
-  if (under('/endpoints') || under('/deliveries')) return 'endpoints:manage';
+  if (under('/endpoints') || under('/deliveries') || under('/sources')) return 'endpoints:manage';
   if (under('/api-keys')) return 'admin';
   return null;
 }

@@ -4,6 +4,7 @@
 // House rule: a change here comes with a change to the conformance suite.
 import type { ApiKeyScope } from '../domain/api-key.ts';
 import type { NewEvent, StoredEvent } from '../domain/event.ts';
+import type { InboundSourceConfig, InboundSourceRow } from '../domain/inbound-source.ts';
 import type { DeliveryStore } from './delivery-store.ts';
 
 export interface TenantRow {
@@ -75,7 +76,35 @@ export interface MigrationStatus {
   pending: string[];
 }
 
-export interface Store extends DeliveryStore {
+export interface SourceCreateParams extends InboundSourceConfig {
+  tenantId: string;
+}
+
+export interface SourceUpdateParams {
+  tenantId: string;
+  id: string;
+  changes: Partial<InboundSourceConfig>;
+}
+
+/** Inbound sources (POST /sources, POST /inbound/{id}). */
+export interface SourceStore {
+  sourceCreate(params: SourceCreateParams): Promise<InboundSourceRow>;
+  /** Returns false when the tenant has no source with this id. */
+  sourceDelete(params: { tenantId: string; id: string }): Promise<boolean>;
+  sourceGet(params: { tenantId: string; id: string }): Promise<InboundSourceRow | null>;
+  /** By id alone: the inbound URL names a source and carries no API key. */
+  sourceGetById(params: { id: string }): Promise<InboundSourceRow | null>;
+  /** Ordered by id (creation order); `after` is an exclusive id cursor. */
+  sourceList(params: {
+    tenantId: string;
+    after: string | null;
+    limit: number;
+  }): Promise<InboundSourceRow[]>;
+  /** The changed row, or null when the tenant has no source with this id. */
+  sourceUpdate(params: SourceUpdateParams): Promise<InboundSourceRow | null>;
+}
+
+export interface Store extends DeliveryStore, SourceStore {
   readonly dialect: 'sqlite' | 'postgres';
 
   apiKeyCreate(params: ApiKeyCreateParams): Promise<ApiKeyRow>;

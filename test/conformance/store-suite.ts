@@ -135,6 +135,59 @@ export function describeStore(factory: StoreFactory): void {
       });
     });
 
+    describe('inbound sources', () => {
+      const config = {
+        name: 'Stripe',
+        scheme: 'stripe' as const,
+        secret: 's1',
+        typePrefix: 'stripe.',
+      };
+
+      it('creates, reads, lists by id, changes and deletes a source within its tenant', async () => {
+        const a = await store.sourceCreate({ tenantId: tenant.id, ...config });
+        expect(a).toMatchObject({ tenantId: tenant.id, ...config });
+        expect(a.id).toMatch(/^src_/);
+        expect(a.createdAt).toBeInstanceOf(Date);
+        const b = await store.sourceCreate({ tenantId: tenant.id, ...config, name: 'GitHub' });
+        expect(await store.sourceGet({ tenantId: tenant.id, id: a.id })).toEqual(a);
+        expect(await store.sourceGetById({ id: a.id })).toEqual(a);
+        const page1 = await store.sourceList({ tenantId: tenant.id, after: null, limit: 1 });
+        const page2 = await store.sourceList({
+          tenantId: tenant.id,
+          after: page1[0]?.id ?? null,
+          limit: 5,
+        });
+        expect([...page1, ...page2].map((s) => s.id).sort()).toEqual([a.id, b.id].sort());
+        const changed = await store.sourceUpdate({
+          tenantId: tenant.id,
+          id: a.id,
+          changes: { secret: 's2', typePrefix: 'pay.' },
+        });
+        expect(changed).toMatchObject({
+          name: 'Stripe',
+          scheme: 'stripe',
+          secret: 's2',
+          typePrefix: 'pay.',
+        });
+        expect(changed?.updatedAt.getTime()).toBeGreaterThanOrEqual(a.updatedAt.getTime());
+        expect(await store.sourceDelete({ tenantId: tenant.id, id: a.id })).toBe(true);
+        expect(await store.sourceDelete({ tenantId: tenant.id, id: a.id })).toBe(false);
+        expect(await store.sourceGetById({ id: a.id })).toBeNull();
+      });
+
+      it("never shows or changes another tenant's source", async () => {
+        const other = await store.tenantEnsure({ name: 'other' });
+        const a = await store.sourceCreate({ tenantId: tenant.id, ...config });
+        expect(await store.sourceGet({ tenantId: other.id, id: a.id })).toBeNull();
+        expect(await store.sourceList({ tenantId: other.id, after: null, limit: 10 })).toEqual([]);
+        expect(
+          await store.sourceUpdate({ tenantId: other.id, id: a.id, changes: { name: 'x' } }),
+        ).toBeNull();
+        expect(await store.sourceDelete({ tenantId: other.id, id: a.id })).toBe(false);
+        expect((await store.sourceGet({ tenantId: tenant.id, id: a.id }))?.name).toBe('Stripe');
+      });
+    });
+
     describe('events', () => {
       it('assigns gap-free sequences from 1 and ids that sort in sequence order', async () => {
         const a = await store.eventAppend({ tenantId: tenant.id, events: [ev('a.b'), ev('a.c')] });

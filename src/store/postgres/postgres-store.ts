@@ -60,6 +60,14 @@ import {
 } from './postgres-ownership.ts';
 import { EventPartitions } from './postgres-partitions.ts';
 import { deleteEventsBefore } from './postgres-retention.ts';
+import {
+  deleteSource,
+  getSource,
+  getSourceById,
+  insertSource,
+  listSources,
+  updateSource,
+} from './postgres-sources.ts';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -319,6 +327,18 @@ export class PostgresStore implements Store {
     const row = r.rows[0];
     return row ? { id: row.id, name: row.name, createdAt: row.created_at } : null;
   }
+
+  // ---- Inbound sources (SourceStore), implemented in postgres-sources.ts.
+
+  sourceCreate: Store['sourceCreate'] = (p) =>
+    this.#run(() => insertSource(this.#pool, { ...p, id: newId('src') }, new Date(this.#now())));
+  sourceDelete: Store['sourceDelete'] = (p) =>
+    this.#run(() => deleteSource(this.#pool, p.tenantId, p.id));
+  sourceGet: Store['sourceGet'] = (p) => this.#run(() => getSource(this.#pool, p.tenantId, p.id));
+  sourceGetById: Store['sourceGetById'] = (p) => this.#run(() => getSourceById(this.#pool, p.id));
+  sourceList: Store['sourceList'] = (p) => this.#run(() => listSources(this.#pool, p));
+  sourceUpdate: Store['sourceUpdate'] = (p) =>
+    this.#run(() => updateSource(this.#pool, p, new Date(this.#now())));
 
   // ---- Push delivery (DeliveryStore); the logic lives in postgres-endpoints,
   // postgres-ownership, postgres-deliveries, postgres-delivery-commit,

@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { fileURLToPath } from 'node:url';
+import { newId } from '../../domain/ids.ts';
 import type { DeliveryStore } from '../delivery-store.ts';
 import { assertNotNewer, type MigrationFile, readMigrationFiles } from '../migration-files.ts';
 import { parseScopes } from '../scopes-column.ts';
@@ -29,6 +30,14 @@ import { sqliteDeliveryStore } from './sqlite-delivery-store.ts';
 import { translateSqliteError } from './sqlite-errors.ts';
 import { appendEvents, getEventById, listEvents } from './sqlite-events.ts';
 import { type GroupOutcome, runGroup } from './sqlite-group-tx.ts';
+import {
+  deleteSource,
+  getSource,
+  getSourceById,
+  insertSource,
+  listSources,
+  updateSource,
+} from './sqlite-sources.ts';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -361,6 +370,18 @@ export class SqliteStore implements Store {
       | undefined;
     return r ? { id: r.id, name: r.name, createdAt: new Date(r.created_at) } : null;
   }
+
+  // ---- Inbound sources (SourceStore), implemented in sqlite-sources.ts.
+  readonly #st = (sql: string) => this.#stmt(sql);
+  sourceCreate: Store['sourceCreate'] = (p) =>
+    this.#run(() => insertSource(this.#st, { ...p, id: newId('src') }, Date.now()));
+  sourceDelete: Store['sourceDelete'] = (p) =>
+    this.#run(() => deleteSource(this.#st, p.tenantId, p.id));
+  sourceGet: Store['sourceGet'] = (p) => this.#run(() => getSource(this.#st, p.tenantId, p.id));
+  sourceGetById: Store['sourceGetById'] = (p) => this.#run(() => getSourceById(this.#st, p.id));
+  sourceList: Store['sourceList'] = (p) => this.#run(() => listSources(this.#st, p));
+  sourceUpdate: Store['sourceUpdate'] = (p) =>
+    this.#run(() => updateSource(this.#st, p, Date.now()));
 
   // ---- Push delivery (DeliveryStore), implemented in sqlite-delivery-store.ts.
   readonly #delivery: DeliveryStore = sqliteDeliveryStore({
