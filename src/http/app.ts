@@ -4,6 +4,7 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import { dashboardRoutes } from '../dashboard/dashboard-routes.ts';
 import { EndpointService } from '../services/delivery/endpoints.ts';
 import type { EventReader } from '../services/event-reader.ts';
 import type { Publisher } from '../services/publisher.ts';
@@ -69,6 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes(deps.store, HERALD_VERSION));
   if (deps.healthOnly) return app;
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(dashboardRoutes());
 
   await app.register(async (authed) => {
     authed.decorateRequest('auth', null);
