@@ -266,6 +266,21 @@ describe.each(backends)('dashboard in Chromium (%s)', (backend) => {
     }
   });
 
+  it('works from the keyboard: Tab reaches the actions, focus is visible, Enter follows', async () => {
+    await visit(page, '#/streams');
+    await page.getByRole('link', { name: 'Create stream' }).waitFor();
+    const focused = () => page.evaluate<string>('document.activeElement?.textContent ?? ""');
+    for (let i = 0; i < 15 && (await focused()) !== 'Create stream'; i++) {
+      await page.keyboard.press('Tab');
+    }
+    expect(await focused()).toBe('Create stream');
+    expect(
+      await page.evaluate<string>('getComputedStyle(document.activeElement).outlineStyle'),
+    ).toBe('solid');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Create Stream' }).waitFor();
+  });
+
   it('fits a phone-width screen without horizontal scrolling', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     try {

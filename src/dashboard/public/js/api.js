@@ -121,8 +121,7 @@ export async function followEvents(params, onEvent, onState, signal) {
         cache: 'no-store',
       });
       if (!res.ok || !res.body) {
-        const text = await res.text();
-        throw new ApiError(res.status, text ? JSON.parse(text) : {});
+        throw new ApiError(res.status, await res.json().catch(() => ({})));
       }
       onState('open');
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -148,6 +147,7 @@ export async function followEvents(params, onEvent, onState, signal) {
           end = buf.indexOf('\n\n');
         }
       }
+      onState('retrying');
     } catch (err) {
       if (signal.aborted) return;
       if (err instanceof ApiError && err.status < 500) throw err;

@@ -155,8 +155,10 @@ export function renderStream(main, id, tab) {
     panel,
   );
 
+  let closed = false;
   paintHead().then(async (ep) => {
-    if (!ep) return;
+    // The user may have moved on while the stream loaded.
+    if (!ep || closed) return;
     if (tab === 'health') stopTab = renderHealth(panel, id, () => paintHead());
     else if (tab === 'deliveries') renderDeliveries(panel, id);
     else if (tab === 'settings') {
@@ -188,5 +190,8 @@ export function renderStream(main, id, tab) {
       );
     } else mount(panel, h('p', null, 'No such tab.'));
   });
-  return () => stopTab?.();
+  return () => {
+    closed = true;
+    stopTab?.();
+  };
 }
