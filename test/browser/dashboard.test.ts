@@ -207,6 +207,24 @@ describe.each(backends)('dashboard in Chromium (%s)', (backend) => {
       .toBe(4); // the first delivery, the test event and the two replayed
   });
 
+  it('edits a stream in its Settings tab, keeping the Authorization Token unless removed', async () => {
+    await visit(page, `#/streams/${streamId}/settings`);
+    await page.getByRole('heading', { name: 'Settings' }).waitFor();
+    expect(await page.getByLabel('Name', { exact: true }).inputValue()).toBe('Billing hook');
+    await page.getByLabel('Name', { exact: true }).fill('Billing hook v2');
+    await page.getByLabel('Concurrent calls').fill('3');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { name: 'Billing hook v2' }).waitFor();
+    const ep = (await api.get(`/endpoints/${streamId}`)).body;
+    expect(ep).toMatchObject({
+      description: 'Billing hook v2',
+      max_concurrency: 3,
+      batch_size: 2,
+      retry: [0.2],
+      authorization_set: true,
+    });
+  });
+
   it("shows the API's own error next to the field it names", async () => {
     await visit(page, `#/streams/new`);
     await page.getByLabel('Payload URL').fill(`${rx.url}/x`);
