@@ -175,7 +175,23 @@ describe.each(backends)('dashboard in Chromium (%s)', (backend) => {
     expect(await page.locator('#stream-state').textContent()).toContain('Disabled');
     await screenshot(page, 'health');
 
+    // A stream without a disable rule keeps failing, and says so in the list.
+    const flaky = await api.post('/endpoints', {
+      url: `${rx.url}/flaky`,
+      description: 'Audit log',
+      events: ['audit.*'],
+      retry: [],
+      disable_after: { failures: null },
+    });
+    await api.post('/events', { event: 'audit.read', data: {} });
+    await waitFor(
+      async () => (await api.get(`/endpoints/${flaky.body.id}`)).body.consecutive_failures === 1,
+    );
     await visit(page, `#/streams`);
+    await page
+      .locator(`tr[data-endpoint-id="${flaky.body.id}"]`)
+      .getByText('Failing (1 in a row)')
+      .waitFor();
     await page
       .locator(`tr[data-endpoint-id="${streamId}"]`)
       .getByText('Disabled: too many failed deliveries in a row')
@@ -249,7 +265,7 @@ describe.each(backends)('dashboard in Chromium (%s)', (backend) => {
     await page.getByRole('button', { name: 'Create stream' }).click();
     await expect.poll(() => page.locator('#f-events-error').textContent()).toContain('events[1]');
     const count = (await api.get('/endpoints')).body.data.length;
-    expect(count).toBe(1);
+    expect(count).toBe(2);
   });
 
   it('lets an admin key create (shown once) and revoke API keys', async () => {

@@ -18,7 +18,7 @@ export function renderKeys(main) {
             { 'data-key-id': k.id },
             h('td', null, k.name),
             h('td', null, k.tenant),
-            h('td', { class: 'hide-narrow' }, h('code', null, `…${k.hint}`)),
+            h('td', { class: 'hide-narrow' }, h('code', null, k.hint)),
             h(
               'td',
               null,
@@ -39,7 +39,7 @@ export function renderKeys(main) {
                     {
                       type: 'button',
                       class: 'danger',
-                      'aria-label': `Revoke ${k.name} (…${k.hint})`,
+                      'aria-label': `Revoke ${k.name} (${k.hint})`,
                       onclick: () => revoke(k),
                     },
                     'Revoke',
@@ -54,7 +54,7 @@ export function renderKeys(main) {
   }
 
   async function revoke(k) {
-    if (!window.confirm(`Revoke ${k.name} (…${k.hint})? It stops working at once.`)) return;
+    if (!window.confirm(`Revoke ${k.name} (${k.hint})? It stops working at once.`)) return;
     try {
       await api('DELETE', `/api-keys/${encodeURIComponent(k.id)}`);
       toast('Key revoked');

@@ -18,7 +18,7 @@ export function renderSignIn(main, onSignedIn) {
   const form = h(
     'form',
     {
-      class: 'panel',
+      class: 'panel narrow',
       novalidate: true,
       onsubmit: async (/** @type {SubmitEvent} */ e) => {
         e.preventDefault();
