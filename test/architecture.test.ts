@@ -1,4 +1,4 @@
-// Layers import in one direction: domain ← store ← services ← http/cli, with
+// Layers import in one direction: domain ← store ← services ← http/cli/dashboard, with
 // main.ts as the only composition root that picks concrete stores.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -38,12 +38,14 @@ const FORBIDDEN: Record<string, string[]> = {
   'store/postgres': ['store/sqlite', 'services', 'http', 'cli', 'config', 'main.ts'],
   services: ['store/sqlite', 'store/postgres', 'http', 'cli', 'config', 'main.ts'],
   http: ['store/sqlite', 'store/postgres', 'cli', 'main.ts'],
+  dashboard: ['store', 'store/sqlite', 'store/postgres', 'services', 'http', 'cli', 'main.ts'],
   config: ['store', 'store/sqlite', 'store/postgres', 'services', 'http', 'cli', 'main.ts'],
 };
 
 const DRIVERS: Record<string, RegExp> = {
   services: /^(pg|node:sqlite)$/,
   http: /^(pg|node:sqlite)$/,
+  dashboard: /^(pg|node:sqlite|undici)$/,
   domain: /^(pg|node:sqlite|fastify|undici)$/,
 };
 

@@ -4,6 +4,7 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import { dashboardRoutes } from '../dashboard/dashboard-routes.ts';
 import { EndpointService } from '../services/delivery/endpoints.ts';
 import type { EventReader } from '../services/event-reader.ts';
 import { InboundReceiver } from '../services/inbound-receiver.ts';
@@ -113,6 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       maxEventBytes: deps.maxEventBytes,
     }),
   );
+  await app.register(dashboardRoutes());
 
   await app.register(async (authed) => {
     authed.decorateRequest('auth', null);

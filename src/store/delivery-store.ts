@@ -82,6 +82,11 @@ export interface AttemptStats {
   p99: number | null;
 }
 
+/** One bucket of attempt statistics over time (attemptTimeline); `index` counts buckets from `since`. */
+export interface AttemptBucket extends AttemptStats {
+  index: number;
+}
+
 export interface DeliveryStore {
   /** Inserts an endpoint whose cursor starts at `cursor` (position 0). */
   endpointCreate(params: {
@@ -216,6 +221,18 @@ export interface DeliveryStore {
     endpointId: string;
     since: Date;
   }): Promise<AttemptStats>;
+  /**
+   * Attempts of kind-'event' deliveries of one endpoint in [since, since +
+   * buckets × bucketMs), grouped into buckets of bucketMs: only buckets that
+   * have attempts, by index; latency percentiles by nearest rank, in ms.
+   */
+  attemptTimeline(params: {
+    tenantId: string;
+    endpointId: string;
+    since: Date;
+    bucketMs: number;
+    buckets: number;
+  }): Promise<AttemptBucket[]>;
 
   /** Events by id in sequence order; ids not found are left out. */
   eventListByIds(params: { tenantId: string; ids: string[] }): Promise<StoredEvent[]>;

@@ -570,6 +570,60 @@ export function describeDeliveryStore(factory: StoreFactory): void {
       expect(await store.deliveryCountOpen({ tenantId: tenant.id, endpointId: ep.id })).toBe(2);
     });
 
+    it('buckets attempt statistics over time with nearest-rank percentiles, per endpoint', async () => {
+      const ep = await newEndpoint();
+      const other = await newEndpoint();
+      await acquire([ep.id, other.id]);
+      const since = new Date(Date.UTC(2026, 0, 1, 12, 0, 0));
+      const at = (ms: number) => new Date(since.getTime() + ms);
+      const id = eventDeliveryId(ep.id, 'event_01J0000000000000000000000B', 1);
+      const timed = (e: EndpointRow, ms: number, latencyMs: number, ok: boolean) => ({
+        ...attemptOf(e, e === ep ? id : 'dlv_other', ok, at(ms)),
+        latencyMs,
+      });
+      await store.deliveryCommit({
+        workerId: worker,
+        now: new Date(),
+        endpoints: [],
+        deliveries: [
+          write(ep, id, 'succeeded'),
+          write(other, 'dlv_other', 'succeeded'),
+          write(ep, 'dlv_test', 'succeeded', { kind: 'test' }),
+        ],
+        attempts: [
+          // Bucket 0 (60 s wide): latencies 1..20, the first 5 failed.
+          ...Array.from({ length: 20 }, (_, i) => timed(ep, i * 1000, 20 - i, i >= 15)),
+          // Bucket 2: one attempt exactly on its start; bucket 3 is past the window.
+          timed(ep, 120_000, 7, true),
+          timed(ep, 180_000, 9, true),
+          timed(ep, -1, 9, true),
+          // Another endpoint's attempt and a test delivery's are not counted.
+          timed(other, 1000, 500, true),
+          { ...attemptOf(ep, 'dlv_test', true, at(1000)), kind: 'test' as const, latencyMs: 900 },
+        ],
+      });
+      const rows = await store.attemptTimeline({
+        tenantId: tenant.id,
+        endpointId: ep.id,
+        since,
+        bucketMs: 60_000,
+        buckets: 3,
+      });
+      expect(rows).toEqual([
+        { index: 0, total: 20, succeeded: 5, p50: 10, p95: 19, p99: 20 },
+        { index: 2, total: 1, succeeded: 1, p50: 7, p95: 7, p99: 7 },
+      ]);
+      expect(
+        await store.attemptTimeline({
+          tenantId: 'another-tenant',
+          endpointId: ep.id,
+          since,
+          bucketMs: 60_000,
+          buckets: 3,
+        }),
+      ).toEqual([]);
+    });
+
     it('reads events by id and the tenant head', async () => {
       expect(await store.eventHead({ tenantId: tenant.id })).toBe(0);
       const appended = await store.eventAppend({

@@ -2,7 +2,7 @@
 // enable/disable, secrets, health). Every route is scoped to the key's tenant.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { endpointHealth } from '../../services/delivery/endpoint-health.ts';
+import { endpointHealth, endpointHealthTimeline } from '../../services/delivery/endpoint-health.ts';
 import type { EndpointService } from '../../services/delivery/endpoints.ts';
 import type { Store } from '../../store/store.ts';
 import { requireAuth } from '../auth.ts';
@@ -17,6 +17,8 @@ import {
   ListQuery,
   RotateIn,
   SecretOut,
+  TimelineOut,
+  TimelineQuery,
 } from '../schemas/endpoint-schemas.ts';
 import { endpointOut } from './delivery-mappers.ts';
 
@@ -209,6 +211,25 @@ export const endpointRoutes =
       async (request) => {
         const ep = await svc.get(requireAuth(request).tenantId, request.params.id);
         return endpointHealth(deps.store, ep);
+      },
+    );
+
+    app.get(
+      '/endpoints/:id/health/timeline',
+      {
+        schema: {
+          operationId: 'getEndpointHealthTimeline',
+          tags,
+          summary:
+            'Attempts, success rate and latency percentiles per time bucket over the last hour or day',
+          params: IdParams,
+          querystring: TimelineQuery,
+          response: { 200: TimelineOut, ...responses },
+        },
+      },
+      async (request) => {
+        const ep = await svc.get(requireAuth(request).tenantId, request.params.id);
+        return endpointHealthTimeline(deps.store, ep, request.query);
       },
     );
   };

@@ -144,6 +144,12 @@ export const EndpointOut = Type.Object(
     }),
     notify_url: Nullable(Type.String()),
     notify_success: Type.Boolean(),
+    consecutive_failures: Type.Integer({
+      description: 'Deliveries given up in a row (a success resets it).',
+    }),
+    failing_since: Nullable(Type.String({ format: 'date-time' })),
+    last_success_at: Nullable(Type.String({ format: 'date-time' })),
+    last_failure_at: Nullable(Type.String({ format: 'date-time' })),
     created_at: Type.String({ format: 'date-time' }),
     updated_at: Type.String({ format: 'date-time' }),
     secret: Type.Optional(
@@ -218,4 +224,40 @@ export const HealthOut = Type.Object({
   }),
   last_hour: Window,
   last_day: Window,
+});
+
+export const TimelineQuery = Type.Object(
+  {
+    window: Type.Union([Type.Literal('1h'), Type.Literal('24h')], {
+      default: '1h',
+      description: 'The last hour or the last day.',
+    }),
+    buckets: Type.Integer({
+      minimum: 1,
+      maximum: 240,
+      default: 60,
+      description: 'How many equal buckets to divide the window into.',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const TimelineOut = Type.Object({
+  object: Type.Literal('endpoint_health_timeline'),
+  endpoint_id: Type.String(),
+  window: Type.String(),
+  bucket_seconds: Type.Number(),
+  since: Type.String({ format: 'date-time' }),
+  until: Type.String({ format: 'date-time' }),
+  buckets: Type.Array(
+    Type.Object({
+      start: Type.String({ format: 'date-time' }),
+      ...Window.properties,
+      failed: Type.Integer(),
+    }),
+    {
+      description:
+        'Oldest first; each bucket covers [start, start + bucket_seconds). The last one holds the present moment.',
+    },
+  ),
 });

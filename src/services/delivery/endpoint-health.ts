@@ -73,3 +73,67 @@ export async function endpointHealth(
     last_day: window(day),
   };
 }
+
+export const TIMELINE_WINDOWS = { '1h': HOUR, '24h': 24 * HOUR } as const;
+export type TimelineWindow = keyof typeof TIMELINE_WINDOWS;
+
+export interface TimelineBucket extends WindowHealth {
+  start: string;
+  failed: number;
+}
+
+export interface EndpointHealthTimeline {
+  object: 'endpoint_health_timeline';
+  endpoint_id: string;
+  window: TimelineWindow;
+  bucket_seconds: number;
+  since: string;
+  until: string;
+  buckets: TimelineBucket[];
+}
+
+/**
+ * The bucket grid of a window: buckets of whole milliseconds aligned to
+ * multiples of their width, the last one holding `now`, so that a chart
+ * refreshed a moment later shows the same buckets with one more attempt.
+ */
+export function timelineGrid(now: number, windowMs: number, buckets: number) {
+  const bucketMs = Math.floor(windowMs / buckets);
+  const until = (Math.floor(now / bucketMs) + 1) * bucketMs;
+  return { bucketMs, since: until - bucketMs * buckets, until };
+}
+
+/** Attempts, success rate and latency percentiles per bucket over the last hour or day. */
+export async function endpointHealthTimeline(
+  store: Store,
+  ep: EndpointRow,
+  opts: { window: TimelineWindow; buckets: number },
+  now = Date.now(),
+): Promise<EndpointHealthTimeline> {
+  const grid = timelineGrid(now, TIMELINE_WINDOWS[opts.window], opts.buckets);
+  const rows = await store.attemptTimeline({
+    tenantId: ep.tenantId,
+    endpointId: ep.id,
+    since: new Date(grid.since),
+    bucketMs: grid.bucketMs,
+    buckets: opts.buckets,
+  });
+  const byIndex = new Map(rows.map((r) => [r.index, r]));
+  const empty = { total: 0, succeeded: 0, p50: null, p95: null, p99: null };
+  return {
+    object: 'endpoint_health_timeline',
+    endpoint_id: ep.id,
+    window: opts.window,
+    bucket_seconds: grid.bucketMs / 1000,
+    since: new Date(grid.since).toISOString(),
+    until: new Date(grid.until).toISOString(),
+    buckets: Array.from({ length: opts.buckets }, (_, i) => {
+      const s = byIndex.get(i) ?? empty;
+      return {
+        start: new Date(grid.since + i * grid.bucketMs).toISOString(),
+        ...window(s),
+        failed: s.total - s.succeeded,
+      };
+    }),
+  };
+}

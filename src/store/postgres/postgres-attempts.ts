@@ -1,7 +1,7 @@
 // Delivery attempts on PostgreSQL: the per-delivery log and per-endpoint
 // statistics (they are recorded by postgres-delivery-commit.ts).
 import type { AttemptRow } from '../../domain/delivery.ts';
-import type { AttemptStats } from '../delivery-store.ts';
+import type { AttemptBucket, AttemptStats } from '../delivery-store.ts';
 import type { Queryable } from './postgres-endpoints.ts';
 
 interface AttemptDbRow {
@@ -81,4 +81,54 @@ export async function attemptStats(
     p95: row?.p95 ?? null,
     p99: row?.p99 ?? null,
   };
+}
+
+/**
+ * Buckets by whole milliseconds since `since`; the nearest rank ceil(q × n)
+ * is computed as (100q × n + 99) / 100 in integers, as on SQLite.
+ */
+export async function attemptTimeline(
+  q: Queryable,
+  p: { tenantId: string; endpointId: string; since: Date; bucketMs: number; buckets: number },
+): Promise<AttemptBucket[]> {
+  const r = await q.query<{
+    b: number;
+    total: number;
+    ok: number;
+    p50: number | null;
+    p95: number | null;
+    p99: number | null;
+  }>(
+    `WITH a AS (
+       SELECT floor(extract(epoch FROM attempted_at - $3::timestamptz) * 1000 / $4)::int AS b,
+              latency_ms, succeeded
+         FROM delivery_attempts
+        WHERE endpoint_id = $2 AND tenant_id = $1 AND kind = 'event'
+          AND attempted_at >= $3 AND attempted_at < $5),
+     r AS (
+       SELECT b, latency_ms, succeeded,
+              row_number() OVER (PARTITION BY b ORDER BY latency_ms) AS rn,
+              count(*) OVER (PARTITION BY b) AS n
+         FROM a)
+     SELECT b, count(*)::int AS total, count(*) FILTER (WHERE succeeded)::int AS ok,
+            min(latency_ms) FILTER (WHERE rn = (50 * n + 99) / 100) AS p50,
+            min(latency_ms) FILTER (WHERE rn = (95 * n + 99) / 100) AS p95,
+            min(latency_ms) FILTER (WHERE rn = (99 * n + 99) / 100) AS p99
+       FROM r GROUP BY b ORDER BY b`,
+    [
+      p.tenantId,
+      p.endpointId,
+      p.since,
+      p.bucketMs,
+      new Date(p.since.getTime() + p.bucketMs * p.buckets),
+    ],
+  );
+  return r.rows.map((row) => ({
+    index: row.b,
+    total: row.total,
+    succeeded: row.ok,
+    p50: row.p50,
+    p95: row.p95,
+    p99: row.p99,
+  }));
 }

@@ -23,7 +23,7 @@ import type {
   TenantRow,
 } from '../store.ts';
 import { TenantAppendQueue } from './postgres-append-queue.ts';
-import { attemptStats, listAttempts } from './postgres-attempts.ts';
+import { attemptStats, attemptTimeline, listAttempts } from './postgres-attempts.ts';
 import { assertSchemaName, connectionConfig } from './postgres-db.ts';
 import {
   countOpenDeliveries,
@@ -441,6 +441,10 @@ export class PostgresStore implements Store {
 
   attemptStats(p: P<'attemptStats'>) {
     return this.#run(() => attemptStats(this.#pool, p));
+  }
+
+  attemptTimeline(p: P<'attemptTimeline'>) {
+    return this.#run(() => attemptTimeline(this.#pool, p));
   }
 
   eventListByIds(p: P<'eventListByIds'>) {

@@ -1,7 +1,7 @@
 // Delivery attempts on SQLite: the per-delivery log and per-endpoint statistics.
 import type { StatementSync } from 'node:sqlite';
 import type { AttemptRow } from '../../domain/delivery.ts';
-import type { AttemptStats } from '../delivery-store.ts';
+import type { AttemptBucket, AttemptStats } from '../delivery-store.ts';
 
 type Stmt = (sql: string) => StatementSync;
 
@@ -54,4 +54,55 @@ export function attemptStats(
     return (rank.get(...args, offset) as { latency_ms: number }).latency_ms;
   };
   return { total: c.total, succeeded: c.ok, p50: pct(0.5), p95: pct(0.95), p99: pct(0.99) };
+}
+
+/**
+ * Buckets by integer division of the milliseconds since `since` (cast, since
+ * node:sqlite binds numbers as REAL); the nearest rank
+ * ceil(q × n) is computed as (100q × n + 99) / 100 in integers, as on PostgreSQL.
+ */
+export function attemptTimeline(
+  stmt: Stmt,
+  p: { tenantId: string; endpointId: string; since: Date; bucketMs: number; buckets: number },
+): AttemptBucket[] {
+  const since = p.since.getTime();
+  const rows = stmt(
+    `WITH a AS (
+       SELECT (attempted_at - CAST(:since AS INTEGER)) / CAST(:width AS INTEGER) AS b,
+              latency_ms, succeeded
+         FROM delivery_attempts
+        WHERE tenant_id = :tenant AND endpoint_id = :endpoint AND kind = 'event'
+          AND attempted_at >= :since AND attempted_at < :until),
+     r AS (
+       SELECT b, latency_ms, succeeded,
+              row_number() OVER (PARTITION BY b ORDER BY latency_ms) AS rn,
+              count(*) OVER (PARTITION BY b) AS n
+         FROM a)
+     SELECT b, count(*) AS total, COALESCE(SUM(succeeded), 0) AS ok,
+            min(latency_ms) FILTER (WHERE rn = (50 * n + 99) / 100) AS p50,
+            min(latency_ms) FILTER (WHERE rn = (95 * n + 99) / 100) AS p95,
+            min(latency_ms) FILTER (WHERE rn = (99 * n + 99) / 100) AS p99
+       FROM r GROUP BY b ORDER BY b`,
+  ).all({
+    since,
+    width: p.bucketMs,
+    until: since + p.bucketMs * p.buckets,
+    tenant: p.tenantId,
+    endpoint: p.endpointId,
+  }) as unknown as {
+    b: number;
+    total: number;
+    ok: number;
+    p50: number | null;
+    p95: number | null;
+    p99: number | null;
+  }[];
+  return rows.map((r) => ({
+    index: r.b,
+    total: r.total,
+    succeeded: r.ok,
+    p50: r.p50,
+    p95: r.p95,
+    p99: r.p99,
+  }));
 }

@@ -18,13 +18,14 @@ import type {
 import type { StoredEvent } from '../../domain/event.ts';
 import { newId } from '../../domain/ids.ts';
 import type {
+  AttemptBucket,
   AttemptStats,
   DeliveryCommitParams,
   DeliveryCommitResult,
   DeliveryStore,
   EndpointOwnership,
 } from '../delivery-store.ts';
-import { attemptStats, listAttempts } from './sqlite-attempts.ts';
+import { attemptStats, attemptTimeline, listAttempts } from './sqlite-attempts.ts';
 import {
   countOpenDeliveries,
   getDelivery,
@@ -275,6 +276,16 @@ export function sqliteDeliveryStore({
 
     attemptStats(p: { tenantId: string; endpointId: string; since: Date }): Promise<AttemptStats> {
       return run(() => attemptStats(s, p));
+    },
+
+    attemptTimeline(p: {
+      tenantId: string;
+      endpointId: string;
+      since: Date;
+      bucketMs: number;
+      buckets: number;
+    }): Promise<AttemptBucket[]> {
+      return run(() => attemptTimeline(s, p));
     },
 
     eventListByIds(p: { tenantId: string; ids: string[] }): Promise<StoredEvent[]> {

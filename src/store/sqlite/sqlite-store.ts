@@ -422,6 +422,7 @@ export class SqliteStore implements Store {
     this.#delivery.deliveryListCovering(p);
   attemptList: DeliveryStore['attemptList'] = (p) => this.#delivery.attemptList(p);
   attemptStats: DeliveryStore['attemptStats'] = (p) => this.#delivery.attemptStats(p);
+  attemptTimeline: DeliveryStore['attemptTimeline'] = (p) => this.#delivery.attemptTimeline(p);
   eventListByIds: DeliveryStore['eventListByIds'] = (p) => this.#delivery.eventListByIds(p);
   eventHead: DeliveryStore['eventHead'] = (p) => this.#delivery.eventHead(p);
 }
