@@ -1,7 +1,11 @@
 // The one typed source of configuration: flags over environment over defaults,
 // validated once at start. Only this module reads process.env (via loadConfig's env argument).
 import { isAbsolute, join, resolve } from 'node:path';
+import { DEFAULT_MAX_EVENT_DEPTH } from '../domain/json-shape.ts';
 import { parseDuration } from './duration.ts';
+
+/** JSON.stringify recurses per level; a few thousand levels overflow Node's default stack. */
+const MAX_EVENT_DEPTH_CEILING = 1000;
 
 export interface Config {
   host: string;
@@ -34,6 +38,8 @@ export interface Config {
   role: 'api' | 'worker' | 'all';
   /** PostgreSQL read replica for Events API list reads; null reads from the primary. */
   readDatabaseUrl: string | null;
+  /** Most levels of objects and arrays an event's data may nest. */
+  maxEventDepth: number;
 }
 
 type Kind = 'string' | 'port' | 'duration' | 'bytes' | 'enum' | 'boolean' | 'count';
@@ -192,6 +198,13 @@ export const CONFIG_KEYS: Record<keyof Config, KeySpec> = {
     default: null,
     doc: 'PostgreSQL read replica for Events API list reads (GET /events without waiting); needs --database.',
   },
+  maxEventDepth: {
+    flag: '--max-event-depth',
+    env: ['HERALD_MAX_EVENT_DEPTH'],
+    kind: 'count',
+    default: String(DEFAULT_MAX_EVENT_DEPTH),
+    doc: `Most levels of nested objects and arrays in an event's data (\`{}\` is one); deeper gets 422. At most ${MAX_EVENT_DEPTH_CEILING}: serializing deeper data risks exhausting the stack.`,
+  },
 };
 
 export class ConfigError extends Error {
@@ -300,6 +313,11 @@ export function loadConfig(
         'invalid configuration: --read-database must be a postgres:// or postgresql:// URL',
       );
     }
+  }
+  if (cfg.maxEventDepth > MAX_EVENT_DEPTH_CEILING) {
+    throw new ConfigError(
+      `invalid configuration: --max-event-depth must be at most ${MAX_EVENT_DEPTH_CEILING}`,
+    );
   }
   cfg.dataDir = isAbsolute(cfg.dataDir) ? cfg.dataDir : resolve(cwd, cfg.dataDir);
   return Object.freeze(cfg);

@@ -10,7 +10,8 @@ import type { Publisher } from '../services/publisher.ts';
 import type { Store } from '../store/store.ts';
 import { HERALD_VERSION } from '../version.ts';
 import { authenticate } from './auth.ts';
-import { registerProblemHandling } from './problem.ts';
+import { registerJsonBodyParser } from './json-body-parser.ts';
+import { problemServerOptions, registerProblemHandling } from './problem.ts';
 import { apiKeyRoutes } from './routes/api-key-routes.ts';
 import { deliveryRoutes } from './routes/delivery-routes.ts';
 import { endpointRoutes } from './routes/endpoint-routes.ts';
@@ -43,10 +44,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Per-request info lines would dominate the log at ingest rates; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     forceCloseConnections: true,
+    ...problemServerOptions,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler());
   registerProblemHandling(app);
+  registerJsonBodyParser(app);
   app.addSchema(Problem);
   await app.register(swagger, {
     // Name shared schemas by their $id (Problem, Event, ...) instead of def-N.

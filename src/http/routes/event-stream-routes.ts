@@ -71,6 +71,14 @@ export const eventStreamRoutes =
           waiter.close();
           throw err;
         }
+        // HEAD: what GET would answer, without the (endless) body.
+        if (request.method === 'HEAD') {
+          waiter.close();
+          return reply
+            .type('text/event-stream; charset=utf-8')
+            .header('cache-control', 'no-cache')
+            .send('');
+        }
 
         const raw = reply.raw;
         const abort = new AbortController();
