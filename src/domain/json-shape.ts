@@ -24,22 +24,23 @@ export function jsonDepthExceeds(value: unknown, max: number): boolean {
 }
 
 /**
- * The path (keys and indexes) of the first number that is not finite, or null.
- * JSON text cannot hold Infinity, but JSON.parse turns 1e400 into it, and
- * JSON.stringify would then store null in its place.
+ * The path (keys and indexes) of the first member, element or root for which
+ * `test(key, value)` holds (key is null for the root and array elements), or null.
  */
-export function nonFiniteNumberPath(value: unknown): (string | number)[] | null {
-  const stack: [unknown, (string | number)[]][] = [[value, []]];
+export function findJsonPath(
+  value: unknown,
+  test: (key: string | null, value: unknown) => boolean,
+): (string | number)[] | null {
+  const stack: [unknown, string | null, (string | number)[]][] = [[value, null, []]];
   for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    const [v, path] = item;
-    if (typeof v === 'number') {
-      if (!Number.isFinite(v)) return path;
-    } else if (Array.isArray(v)) {
+    const [v, key, path] = item;
+    if (test(key, v)) return path;
+    if (Array.isArray(v)) {
       v.forEach((child, i) => {
-        stack.push([child, [...path, i]]);
+        stack.push([child, null, [...path, i]]);
       });
     } else if (v !== null && typeof v === 'object') {
-      for (const [k, child] of Object.entries(v)) stack.push([child, [...path, k]]);
+      for (const [k, child] of Object.entries(v)) stack.push([child, k, [...path, k]]);
     }
   }
   return null;

@@ -68,8 +68,15 @@ describe.each(await testBackends())('protocol errors (%s)', (backend) => {
     ['malformed JSON', 400, () => post('/events', '{"event":')],
     [
       'a prototype-poisoning key',
-      400,
-      () => post('/events', '{"event":"a.b","data":{"__proto__":{"x":1}}}'),
+      422,
+      () => post('/events', '{"event":"a.b","data":{"x":[{"__proto__":{"x":1}}]}}'),
+      'data.x.0.__proto__',
+    ],
+    [
+      'a constructor holding a prototype',
+      422,
+      () => post('/endpoints', '{"url":"x","constructor":{"prototype":{}}}'),
+      'constructor',
     ],
     [
       'a body over the event limit',
