@@ -179,6 +179,19 @@ describe.each(await testBackends())('hostile input (%s)', (backend) => {
     });
   });
 
+  it('the depth limit follows maxEventDepth', async () => {
+    const shallow = await startTestServer(backend, { maxEventDepth: '3' });
+    try {
+      const c = client(shallow.url, await shallow.key());
+      expect((await c.post('/events', { event: 'd.x', data: { a: { b: {} } } })).status).toBe(201);
+      const res = await c.post('/events', { event: 'd.x', data: { a: { b: [[1]] } } });
+      problem(res, 422, 'data');
+      expect(res.body.detail).toMatch(/deeper than 3 levels/);
+    } finally {
+      await shallow.close();
+    }
+  });
+
   describe('values sent as headers', () => {
     it.each([
       ['CR LF', 'Bearer a\r\nX-Injected: 1'],
