@@ -12,7 +12,7 @@ const store = new SqliteStore({ path: ':memory:' });
 const hub = new StreamHub(store);
 const app = await buildApp({
   store,
-  publisher: new Publisher(store, { maxEventBytes: 262144 }),
+  publisher: new Publisher(store, { maxEventBytes: 262144, maxEventDepth: 128 }),
   reader: new EventReader(store, hub, () => new Date(0)),
   maxEventBytes: 262144,
   maxBatchBytes: 16777216,

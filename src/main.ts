@@ -143,7 +143,10 @@ export async function startHerald(
     : null;
   const app = await buildApp({
     store,
-    publisher: new Publisher(store, { maxEventBytes: cfg.maxEventBytes }),
+    publisher: new Publisher(store, {
+      maxEventBytes: cfg.maxEventBytes,
+      maxEventDepth: cfg.maxEventDepth,
+    }),
     reader: new EventReader(store, hub, () => retention.horizon(), replica ?? store),
     maxEventBytes: cfg.maxEventBytes,
     maxBatchBytes: cfg.maxBatchBytes,

@@ -1,7 +1,11 @@
 // The one typed source of configuration: flags over environment over defaults,
 // validated once at start. Only this module reads process.env (via loadConfig's env argument).
 import { isAbsolute, join, resolve } from 'node:path';
+import { DEFAULT_MAX_EVENT_DEPTH } from '../domain/json-shape.ts';
 import { parseDuration } from './duration.ts';
+
+/** JSON.stringify recurses per level; a few thousand levels overflow Node's default stack. */
+const MAX_EVENT_DEPTH_CEILING = 1000;
 
 export interface Config {
   host: string;
@@ -46,6 +50,8 @@ export interface Config {
   shedStreamBufferBytes: number;
   /** How long shutdown waits for requests in flight before answering them 503 and exiting. */
   shutdownGraceMs: number;
+  /** Most levels of objects and arrays an event's data may nest. */
+  maxEventDepth: number;
 }
 
 type Kind = 'string' | 'port' | 'duration' | 'bytes' | 'enum' | 'boolean' | 'count';
@@ -246,6 +252,13 @@ export const CONFIG_KEYS: Record<keyof Config, KeySpec> = {
     default: '10s',
     doc: 'On SIGTERM or SIGINT, how long requests already received may take to finish; then they are answered 503 and the process exits.',
   },
+  maxEventDepth: {
+    flag: '--max-event-depth',
+    env: ['HERALD_MAX_EVENT_DEPTH'],
+    kind: 'count',
+    default: String(DEFAULT_MAX_EVENT_DEPTH),
+    doc: `Most levels of nested objects and arrays in an event's data (\`{}\` is one); deeper gets 422. At most ${MAX_EVENT_DEPTH_CEILING}: serializing deeper data risks exhausting the stack.`,
+  },
 };
 
 export class ConfigError extends Error {
@@ -368,6 +381,11 @@ export function loadConfig(
         'invalid configuration: --read-database must be a postgres:// or postgresql:// URL',
       );
     }
+  }
+  if (cfg.maxEventDepth > MAX_EVENT_DEPTH_CEILING) {
+    throw new ConfigError(
+      `invalid configuration: --max-event-depth must be at most ${MAX_EVENT_DEPTH_CEILING}`,
+    );
   }
   cfg.dataDir = isAbsolute(cfg.dataDir) ? cfg.dataDir : resolve(cwd, cfg.dataDir);
   return Object.freeze(cfg);

@@ -15,8 +15,9 @@ import type { Store } from '../store/store.ts';
 import { HERALD_VERSION } from '../version.ts';
 import { authenticate, type KeyLookup } from './auth.ts';
 import { type GracefulClose, registerGracefulClose } from './graceful-close.ts';
+import { registerJsonBodyParser } from './json-body-parser.ts';
 import { registerLoadShedding } from './load-shedding.ts';
-import { registerProblemHandling } from './problem.ts';
+import { problemServerOptions, registerProblemHandling } from './problem.ts';
 import { apiKeyRoutes } from './routes/api-key-routes.ts';
 import { deliveryRoutes } from './routes/delivery-routes.ts';
 import { endpointRoutes } from './routes/endpoint-routes.ts';
@@ -79,12 +80,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Shutdown answers requests in flight (graceful-close.ts) instead of cutting them.
     forceCloseConnections: 'idle',
     return503OnClosing: false,
+    ...problemServerOptions,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('graceful', registerGracefulClose(app));
   registerLoadShedding(app, limits.overload);
 
   app.setValidatorCompiler(validatorCompiler());
   registerProblemHandling(app);
+  registerJsonBodyParser(app);
   app.addSchema(Problem);
   await app.register(swagger, {
     // Name shared schemas by their $id (Problem, Event, ...) instead of def-N.

@@ -1,11 +1,14 @@
-// Publishing: checks the domain rules that route schemas cannot (size per
-// event) and appends to the store. A resolved promise means committed.
+// Publishing: checks the domain rules that route schemas cannot (size and
+// nesting depth per event) and appends to the store. A resolved promise means committed.
 import type { NewEvent } from '../domain/event.ts';
+import { jsonDepthExceeds } from '../domain/json-shape.ts';
 import { HeraldError } from '../domain/problem.ts';
 import type { AppendedEvent, Store } from '../store/store.ts';
 
 export interface PublisherOptions {
   maxEventBytes: number;
+  /** Most levels of objects/arrays in an event's data (JSON.stringify recurses per level). */
+  maxEventDepth: number;
 }
 
 /** An appended event with its data as JSON text, so a response need not serialize it again. */
@@ -26,6 +29,16 @@ export class Publisher {
   }
 
   async publish(tenantId: string, events: NewEvent[], fieldPrefix = ''): Promise<PublishedEvent[]> {
+    const fieldOf = (i: number) =>
+      events.length > 1 || fieldPrefix ? `${fieldPrefix}${i}.data` : 'data';
+    events.forEach((e, i) => {
+      if (!jsonDepthExceeds(e.data, this.#opts.maxEventDepth)) return;
+      throw new HeraldError(
+        'validation_failed',
+        `event data nests deeper than ${this.#opts.maxEventDepth} levels of objects and arrays (maxEventDepth)`,
+        { field: fieldOf(i) },
+      );
+    });
     const serialized = events.map((e) => ({
       ...e,
       dataJson: e.dataJson ?? JSON.stringify(e.data),
@@ -35,11 +48,10 @@ export class Publisher {
       if (e.dataJson.length * MAX_UTF8_BYTES_PER_UNIT <= this.#opts.maxEventBytes) return;
       const size = Buffer.byteLength(e.dataJson);
       if (size > this.#opts.maxEventBytes) {
-        const field = events.length > 1 || fieldPrefix ? `${fieldPrefix}${i}.data` : 'data';
         throw new HeraldError(
           'payload_too_large',
           `event data is ${size} bytes; the limit is ${this.#opts.maxEventBytes} bytes`,
-          { field },
+          { field: fieldOf(i) },
         );
       }
     });

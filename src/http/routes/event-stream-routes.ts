@@ -82,6 +82,14 @@ export const eventStreamRoutes =
           stream.release();
           throw err;
         }
+        // HEAD: what GET would answer, without the (endless) body.
+        if (request.method === 'HEAD') {
+          waiter.close();
+          return reply
+            .type('text/event-stream; charset=utf-8')
+            .header('cache-control', 'no-cache')
+            .send('');
+        }
 
         const raw = reply.raw;
         stream.buffered = () => raw.writableLength;

@@ -3,6 +3,7 @@
 // batch combinations) are checked in services/delivery/endpoint-config.ts.
 import { type TOptional, type TSchema, Type } from '@sinclair/typebox';
 import { RETRY_PRESET_NAMES } from '../../domain/retry-schedule.ts';
+import { HEADER_VALUE_PATTERN } from '../../domain/text-rules.ts';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -68,7 +69,9 @@ const configProps = {
     Type.String({
       minLength: 1,
       maxLength: 4096,
-      description: 'Sent verbatim as the Authorization header.',
+      pattern: HEADER_VALUE_PATTERN,
+      description:
+        'Sent verbatim as the Authorization header: tab, printable ASCII and Latin-1 letters (no CR, LF or other control characters).',
     }),
   ),
   format: Type.Union([
@@ -77,7 +80,8 @@ const configProps = {
     Type.Literal('json_lines'),
   ]),
   content_type: Nullable(
-    Type.String({ minLength: 3, maxLength: 255, pattern: '^[!-~]+/[!-~]+(\\s*;.*)?$' }),
+    // Parameters are visible ASCII, spaces and tabs: the value is sent as a header.
+    Type.String({ minLength: 3, maxLength: 255, pattern: '^[!-~]+/[!-~]+([\\t ]*;[\\t -~]*)?$' }),
   ),
   batch_size: Type.Integer({ minimum: 1, maximum: 100 }),
   batch_wait_ms: Type.Integer({ minimum: 0, maximum: 60_000 }),
