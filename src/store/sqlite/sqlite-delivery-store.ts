@@ -25,6 +25,7 @@ import type {
   EndpointOwnership,
 } from '../delivery-store.ts';
 import { attemptStats, listAttempts } from './sqlite-attempts.ts';
+import { deliveryBacklog } from './sqlite-backlog.ts';
 import {
   countOpenDeliveries,
   getDelivery,
@@ -275,6 +276,10 @@ export function sqliteDeliveryStore({ stmt, tx, stateTx, run }: SqliteAccess): D
 
     eventHead(p: { tenantId: string }): Promise<number> {
       return run(() => eventHead(s, p.tenantId));
+    },
+
+    deliveryBacklog(p: { endpointIds: string[] }) {
+      return run(() => deliveryBacklog(s, p.endpointIds));
     },
   };
 }

@@ -365,4 +365,5 @@ export class SqliteStore implements Store {
   attemptStats: DeliveryStore['attemptStats'] = (p) => this.#delivery.attemptStats(p);
   eventListByIds: DeliveryStore['eventListByIds'] = (p) => this.#delivery.eventListByIds(p);
   eventHead: DeliveryStore['eventHead'] = (p) => this.#delivery.eventHead(p);
+  deliveryBacklog: DeliveryStore['deliveryBacklog'] = (p) => this.#delivery.deliveryBacklog(p);
 }
