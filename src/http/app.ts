@@ -11,12 +11,18 @@ import type { Store } from '../store/store.ts';
 import { HERALD_VERSION } from '../version.ts';
 import { authenticate } from './auth.ts';
 import { registerProblemHandling } from './problem.ts';
+import {
+  type HttpTelemetry,
+  REQUEST_ID_OPTIONS,
+  registerRequestTelemetry,
+} from './request-telemetry.ts';
 import { apiKeyRoutes } from './routes/api-key-routes.ts';
 import { deliveryRoutes } from './routes/delivery-routes.ts';
 import { endpointRoutes } from './routes/endpoint-routes.ts';
 import { eventRoutes } from './routes/event-routes.ts';
 import { eventStreamRoutes } from './routes/event-stream-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
+import { metricsRoutes } from './routes/metrics-routes.ts';
 import { Problem } from './schemas/common-schemas.ts';
 import { validatorCompiler } from './validator.ts';
 
@@ -32,6 +38,8 @@ export interface AppDeps {
   endpoints?: EndpointService;
   /** Only GET /healthz (the worker role: a probe target, no API). */
   healthOnly?: boolean;
+  /** Request ids, request logs, metrics and spans; without it (OpenAPI generation) none. */
+  telemetry?: HttpTelemetry;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -40,13 +48,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       ? { logger: deps.logger }
       : { loggerInstance: deps.logger }),
     bodyLimit: deps.maxBatchBytes,
-    // Per-request info lines would dominate the log at ingest rates; errors are still logged.
-    logController: new LogController({ disableRequestLogging: true }),
+    // Fastify's two lines per request are replaced by one (request-telemetry.ts, --request-log-level).
+    logController: new LogController({
+      disableRequestLogging: true,
+      requestIdLogLabel: 'request_id',
+    }),
+    ...REQUEST_ID_OPTIONS,
     forceCloseConnections: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler());
   registerProblemHandling(app);
+  if (deps.telemetry) registerRequestTelemetry(app, deps.telemetry);
   app.addSchema(Problem);
   await app.register(swagger, {
     // Name shared schemas by their $id (Problem, Event, ...) instead of def-N.
@@ -67,6 +80,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(healthRoutes(deps.store, HERALD_VERSION));
+  if (deps.telemetry?.metricsOnApiPort) {
+    await app.register(metricsRoutes({ metrics: deps.telemetry.metrics, authStore: deps.store }));
+  }
   if (deps.healthOnly) return app;
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 

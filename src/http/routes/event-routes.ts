@@ -107,6 +107,7 @@ export const eventRoutes =
     app.get(
       '/events',
       {
+        config: { connection: 'long_poll' },
         schema: {
           operationId: 'listEvents',
           tags: ['events'],
