@@ -220,6 +220,7 @@ export async function startHerald(
           port: cfg.metricsPort,
           metrics,
         });
+  if (metricsServer && logger) logger.info({ url: metricsServer.url }, 'metrics served');
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : cfg.port;
   const host = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
