@@ -15,7 +15,6 @@ import { RetentionJob } from './services/retention.ts';
 import { StreamHub } from './services/stream-hub.ts';
 import { deliveryTelemetry } from './services/telemetry/delivery-telemetry.ts';
 import { HeraldMetrics } from './services/telemetry/metrics.ts';
-import { startTraceExport } from './services/telemetry/otlp-export.ts';
 import { countStoreErrors } from './services/telemetry/store-errors.ts';
 import { PostgresStore } from './store/postgres/postgres-store.ts';
 import { SqliteStore } from './store/sqlite/sqlite-store.ts';
@@ -160,8 +159,14 @@ export async function startHerald(
       else logger.debug(fields, 'retention run');
     },
   });
-  // Spans only with a collector to send them to; otherwise no span is made at all.
-  const traces = cfg.otlpEndpoint ? startTraceExport(cfg.otlpEndpoint, HERALD_VERSION) : null;
+  // Spans only with a collector to send them to; otherwise no span is made at all
+  // (the SDK is not even loaded).
+  const traces = cfg.otlpEndpoint
+    ? (await import('./services/telemetry/otlp-export.ts')).startTraceExport(
+        cfg.otlpEndpoint,
+        HERALD_VERSION,
+      )
+    : null;
   const delivery = runsWorker
     ? createDelivery(store, {
         allowPrivate: cfg.allowPrivateEndpoints,

@@ -195,7 +195,7 @@ export const CONFIG_KEYS: Record<keyof Config, KeySpec> = {
     kind: 'enum',
     values: ['api', 'worker', 'all'],
     default: 'all',
-    doc: 'What this process runs: api (the HTTP API only), worker (webhook delivery and retention; only /healthz on the port) or all.',
+    doc: 'What this process runs: api (the HTTP API only), worker (webhook delivery and retention; only /healthz and /metrics on the port) or all.',
   },
   readDatabaseUrl: {
     flag: '--read-database',
