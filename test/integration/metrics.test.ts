@@ -151,6 +151,8 @@ describe.each(await testBackends())('metrics (%s)', (backend) => {
       );
       const sse = await fetch(`${server.url}/events/stream`, { headers, signal: stream.signal });
       expect(sse.status).toBe(200);
+      // The request id reaches hijacked streams too.
+      expect(sse.headers.get('x-request-id')).toBeTruthy();
       const open = await waitFor(async () => {
         const m = await scrape(server.url, admin);
         return m.value('herald_long_poll_connections') === 1 ? m : null;
