@@ -1,9 +1,11 @@
 // Composition root: the only module that picks concrete implementations.
 // config → Store → services → HTTP.
 import type { FastifyInstance } from 'fastify';
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import PinoPretty from 'pino-pretty';
 import { type Config, sqlitePath } from './config/config.ts';
 import { buildApp } from './http/app.ts';
+import { type MetricsServer, startMetricsServer } from './http/metrics-server.ts';
 import type { DeliveryRuntime } from './services/delivery/delivery-runtime.ts';
 import { createDelivery } from './services/delivery/delivery-runtime.ts';
 import { EndpointService } from './services/delivery/endpoints.ts';
@@ -15,10 +17,14 @@ import { OpenStreams } from './services/open-streams.ts';
 import { Publisher } from './services/publisher.ts';
 import { RetentionJob } from './services/retention.ts';
 import { StreamHub } from './services/stream-hub.ts';
+import { deliveryTelemetry } from './services/telemetry/delivery-telemetry.ts';
+import { HeraldMetrics } from './services/telemetry/metrics.ts';
+import { countStoreErrors } from './services/telemetry/store-errors.ts';
 import { PostgresStore } from './store/postgres/postgres-store.ts';
 import { acquireServeLock, type ServeLock } from './store/sqlite/sqlite-serve-lock.ts';
 import { SqliteStore } from './store/sqlite/sqlite-store.ts';
 import type { Store } from './store/store.ts';
+import { HERALD_VERSION } from './version.ts';
 
 export type StoreConfig = Pick<
   Config,
@@ -41,8 +47,46 @@ export async function openStore(
   return new SqliteStore({ path: sqlitePath(cfg), synchronous: cfg.sqliteSynchronous });
 }
 
-export function createLogger(cfg: Pick<Config, 'logLevel'>): Logger {
-  return pino({ level: cfg.logLevel }, pino.destination(2));
+/** Wherever they sit in a logged object, these never reach the log. */
+const REDACTED_PATHS = [
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  '*.requestHeaders.authorization',
+  'key',
+  '*.key',
+  'api_key',
+  '*.api_key',
+  'secret',
+  '*.secret',
+  'secrets',
+  '*.secrets',
+  'password',
+  '*.password',
+];
+
+/** Logs to stderr (or `stream`): JSON lines, or readable ones on a terminal (--log-format). */
+export function createLogger(
+  cfg: Pick<Config, 'logLevel' | 'logFormat'>,
+  stream?: DestinationStream,
+): Logger {
+  const options = { level: cfg.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  if (stream) return pino(options, stream);
+  const tty = process.stderr.isTTY === true;
+  if (cfg.logFormat === 'pretty' || (cfg.logFormat === 'auto' && tty)) {
+    return pino(
+      options,
+      PinoPretty({
+        destination: 2,
+        sync: true,
+        colorize: tty,
+        translateTime: 'SYS:HH:MM:ss.l',
+        ignore: 'pid,hostname',
+      }),
+    );
+  }
+  return pino(options, pino.destination(2));
 }
 
 export interface RunningHerald {
@@ -55,6 +99,9 @@ export interface RunningHerald {
   streams: OpenStreams;
   /** Null in the api role, which runs no delivery worker. */
   delivery: DeliveryRuntime | null;
+  metrics: HeraldMetrics;
+  /** The separate metrics listener (--metrics-port), or null. */
+  metricsUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -72,12 +119,18 @@ export async function startHerald(
   const onPoolError = (err: Error) => {
     if (logger) logger.warn({ err }, 'database connection lost');
   };
+  const metrics = new HeraldMetrics({
+    endpointLabels: cfg.metricsEndpointLabels,
+    version: HERALD_VERSION,
+  });
   // One server per SQLite folder (a given store is the caller's to guard).
   const lock: ServeLock | null =
     givenStore || cfg.databaseUrl ? null : acquireServeLock(cfg.dataDir);
   let store: Store;
   try {
-    store = givenStore ?? (await openStore(cfg, onPoolError));
+    store = countStoreErrors(givenStore ?? (await openStore(cfg, onPoolError)), (op, kind) =>
+      metrics.storeError(op, kind),
+    );
   } catch (err) {
     lock?.release();
     throw err;
@@ -126,7 +179,23 @@ export async function startHerald(
     onError: (err) => {
       if (logger) logger.error({ err }, 'retention run failed');
     },
+    onRun: (run) => {
+      metrics.retentionRemoved(run.events, run.deliveries);
+      if (!logger) return;
+      const fields = { events: run.events, deliveries: run.deliveries, duration_ms: run.ms };
+      // A run that removed nothing is every minute's news: only at debug.
+      if (run.events + run.deliveries > 0) logger.info(fields, 'retention run');
+      else logger.debug(fields, 'retention run');
+    },
   });
+  // Spans only with a collector to send them to; otherwise no span is made at all
+  // (the SDK is not even loaded).
+  const traces = cfg.otlpEndpoint
+    ? (await import('./services/telemetry/otlp-export.ts')).startTraceExport(
+        cfg.otlpEndpoint,
+        HERALD_VERSION,
+      )
+    : null;
   const delivery = runsWorker
     ? createDelivery(store, {
         allowPrivate: cfg.allowPrivateEndpoints,
@@ -139,13 +208,30 @@ export async function startHerald(
         onLog: (msg, fields) => {
           if (logger) logger.info(fields, msg);
         },
+        onCommitted: deliveryTelemetry({
+          metrics,
+          tracing: traces,
+          log: logger || null,
+          onError: (err) => {
+            if (logger) logger.error({ err }, 'delivery telemetry failed');
+          },
+        }),
       })
     : null;
+  if (delivery) {
+    metrics.trackDelivery({
+      ownedIds: () => delivery.engine.ownedIds(),
+      inFlight: () => delivery.engine.inFlight,
+      backlog: (endpointIds) => store.deliveryBacklog({ endpointIds }),
+    });
+  }
   const app = await buildApp({
     store,
     publisher: new Publisher(store, {
       maxEventBytes: cfg.maxEventBytes,
       maxEventDepth: cfg.maxEventDepth,
+      metrics,
+      tracing: traces,
     }),
     reader: new EventReader(store, hub, () => retention.horizon(), replica ?? store),
     maxEventBytes: cfg.maxEventBytes,
@@ -166,9 +252,24 @@ export async function startHerald(
       sseWriteTimeoutMs: cfg.sseWriteTimeoutMs,
       overload: () => load.overload(),
     },
+    telemetry: {
+      metrics,
+      tracing: traces,
+      requestLogLevel: cfg.requestLogLevel,
+      metricsOnApiPort: cfg.metricsPort === null,
+    },
   });
   if (runsApi) await revocations.start();
   await app.listen({ host: cfg.host, port: cfg.port });
+  const metricsServer: MetricsServer | null =
+    cfg.metricsPort === null
+      ? null
+      : await startMetricsServer({
+          host: cfg.metricsHost ?? cfg.host,
+          port: cfg.metricsPort,
+          metrics,
+        });
+  if (metricsServer && logger) logger.info({ url: metricsServer.url }, 'metrics served');
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : cfg.port;
   const host = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
@@ -183,6 +284,8 @@ export async function startHerald(
     hub,
     streams,
     delivery,
+    metrics,
+    metricsUrl: metricsServer?.url ?? null,
     async close() {
       if (closed) return;
       closed = true;
@@ -197,6 +300,9 @@ export async function startHerald(
       await replica?.close();
       await store.close();
       lock?.release();
+      await metricsServer?.close();
+      // Last: the spans of the final attempts are exported too.
+      await traces?.shutdown();
     },
   };
 }

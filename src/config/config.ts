@@ -52,6 +52,18 @@ export interface Config {
   shutdownGraceMs: number;
   /** Most levels of objects and arrays an event's data may nest. */
   maxEventDepth: number;
+  /** Level of the one line logged per HTTP request; off logs none. */
+  requestLogLevel: 'off' | 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  /** JSON lines, or human-readable lines; auto is readable when stderr is a terminal. */
+  logFormat: 'auto' | 'json' | 'pretty';
+  /** Port of a separate, unauthenticated GET /metrics listener; null serves /metrics on the API port to admin keys. */
+  metricsPort: number | null;
+  /** Address of the metrics listener; null means the same as host. */
+  metricsHost: string | null;
+  /** Adds tenant_id and endpoint_id labels to the delivery metrics: one series per endpoint. */
+  metricsEndpointLabels: boolean;
+  /** OTLP/HTTP collector that traces are exported to; null creates no spans at all. */
+  otlpEndpoint: string | null;
 }
 
 type Kind = 'string' | 'port' | 'duration' | 'bytes' | 'enum' | 'boolean' | 'count';
@@ -201,7 +213,7 @@ export const CONFIG_KEYS: Record<keyof Config, KeySpec> = {
     kind: 'enum',
     values: ['api', 'worker', 'all'],
     default: 'all',
-    doc: 'What this process runs: api (the HTTP API only), worker (webhook delivery and retention; only /healthz on the port) or all.',
+    doc: 'What this process runs: api (the HTTP API only), worker (webhook delivery and retention; only /healthz and /metrics on the port) or all.',
   },
   readDatabaseUrl: {
     flag: '--read-database',
@@ -258,6 +270,50 @@ export const CONFIG_KEYS: Record<keyof Config, KeySpec> = {
     kind: 'count',
     default: String(DEFAULT_MAX_EVENT_DEPTH),
     doc: `Most levels of nested objects and arrays in an event's data (\`{}\` is one); deeper gets 422. At most ${MAX_EVENT_DEPTH_CEILING}: serializing deeper data risks exhausting the stack.`,
+  },
+  requestLogLevel: {
+    flag: '--request-log-level',
+    env: ['HERALD_REQUEST_LOG_LEVEL'],
+    kind: 'enum',
+    values: ['off', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'],
+    default: 'info',
+    doc: 'Level of the one log line written per HTTP request (request id, method, route, status, latency, tenant, key id); off writes none. Lines below --log-level are not written.',
+  },
+  logFormat: {
+    flag: '--log-format',
+    env: ['HERALD_LOG_FORMAT'],
+    kind: 'enum',
+    values: ['auto', 'json', 'pretty'],
+    default: 'auto',
+    doc: 'Log lines as JSON (one object per line) or human-readable; auto is human-readable when stderr is a terminal and JSON otherwise.',
+  },
+  metricsPort: {
+    flag: '--metrics-port',
+    env: ['HERALD_METRICS_PORT'],
+    kind: 'port',
+    default: null,
+    doc: 'Serve GET /metrics (Prometheus) on this port, without authentication, and no longer on the API port; unset: /metrics is on the API port and needs an admin API key.',
+  },
+  metricsHost: {
+    flag: '--metrics-host',
+    env: ['HERALD_METRICS_HOST'],
+    kind: 'string',
+    default: null,
+    doc: 'Address the metrics listener binds to (keep it private: it has no authentication); default: the same as --host. Needs --metrics-port.',
+  },
+  metricsEndpointLabels: {
+    flag: '--metrics-endpoint-labels',
+    env: ['HERALD_METRICS_ENDPOINT_LABELS'],
+    kind: 'boolean',
+    default: 'false',
+    doc: 'Label delivery metrics by tenant_id and endpoint_id (one series per endpoint: mind the cardinality); default: totals only.',
+  },
+  otlpEndpoint: {
+    flag: '--otlp-endpoint',
+    env: ['OTEL_EXPORTER_OTLP_ENDPOINT'],
+    kind: 'string',
+    default: null,
+    doc: 'Export OpenTelemetry traces over OTLP/HTTP to this collector (spans are posted to <url>/v1/traces; the other standard OTEL_ variables apply); unset: no spans are made.',
   },
 };
 
@@ -385,6 +441,14 @@ export function loadConfig(
   if (cfg.maxEventDepth > MAX_EVENT_DEPTH_CEILING) {
     throw new ConfigError(
       `invalid configuration: --max-event-depth must be at most ${MAX_EVENT_DEPTH_CEILING}`,
+    );
+  }
+  if (cfg.metricsHost !== null && cfg.metricsPort === null) {
+    throw new ConfigError('invalid configuration: --metrics-host needs --metrics-port');
+  }
+  if (cfg.otlpEndpoint !== null && !/^https?:\/\/[^/]/.test(cfg.otlpEndpoint)) {
+    throw new ConfigError(
+      'invalid configuration: --otlp-endpoint (OTEL_EXPORTER_OTLP_ENDPOINT) must be an http:// or https:// URL',
     );
   }
   cfg.dataDir = isAbsolute(cfg.dataDir) ? cfg.dataDir : resolve(cwd, cfg.dataDir);

@@ -18,6 +18,11 @@ import { type GracefulClose, registerGracefulClose } from './graceful-close.ts';
 import { registerJsonBodyParser } from './json-body-parser.ts';
 import { registerLoadShedding } from './load-shedding.ts';
 import { problemServerOptions, registerProblemHandling } from './problem.ts';
+import {
+  type HttpTelemetry,
+  REQUEST_ID_OPTIONS,
+  registerRequestTelemetry,
+} from './request-telemetry.ts';
 import { apiKeyRoutes } from './routes/api-key-routes.ts';
 import { deliveryRoutes } from './routes/delivery-routes.ts';
 import { endpointRoutes } from './routes/endpoint-routes.ts';
@@ -25,6 +30,7 @@ import { eventRoutes } from './routes/event-routes.ts';
 import { eventStreamRoutes } from './routes/event-stream-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
 import { inboundRoutes } from './routes/inbound-routes.ts';
+import { metricsRoutes } from './routes/metrics-routes.ts';
 import { sourceRoutes } from './routes/source-routes.ts';
 import { Problem } from './schemas/common-schemas.ts';
 import { enforceScopes } from './scopes.ts';
@@ -42,6 +48,8 @@ export interface AppDeps {
   endpoints?: EndpointService;
   /** Only GET /healthz (the worker role: a probe target, no API). */
   healthOnly?: boolean;
+  /** Request ids, request logs, metrics and spans; without it (OpenAPI generation) none. */
+  telemetry?: HttpTelemetry;
   /** Slow clients, streams per key, load shedding and revocation; defaults for OpenAPI generation. */
   clientLimits?: ClientLimits;
 }
@@ -75,8 +83,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       ? { logger: deps.logger }
       : { loggerInstance: deps.logger }),
     bodyLimit: deps.maxBatchBytes,
-    // Per-request info lines would dominate the log at ingest rates; errors are still logged.
-    logController: new LogController({ disableRequestLogging: true }),
+    // Fastify's two lines per request are replaced by one (request-telemetry.ts, --request-log-level).
+    logController: new LogController({
+      disableRequestLogging: true,
+      requestIdLogLabel: 'request_id',
+    }),
+    ...REQUEST_ID_OPTIONS,
     // Shutdown answers requests in flight (graceful-close.ts) instead of cutting them.
     forceCloseConnections: 'idle',
     return503OnClosing: false,
@@ -88,6 +100,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler());
   registerProblemHandling(app);
   registerJsonBodyParser(app);
+  if (deps.telemetry) registerRequestTelemetry(app, deps.telemetry);
   app.addSchema(Problem);
   await app.register(swagger, {
     // Name shared schemas by their $id (Problem, Event, ...) instead of def-N.
@@ -108,6 +121,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await app.register(healthRoutes(deps.store, HERALD_VERSION));
+  if (deps.telemetry?.metricsOnApiPort) {
+    await app.register(metricsRoutes({ metrics: deps.telemetry.metrics, keys: limits.keys }));
+  }
   if (deps.healthOnly) return app;
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   // Unauthenticated by API key: each source's scheme verifies its requests.

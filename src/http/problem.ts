@@ -11,6 +11,7 @@ import type {
   FastifyHttpOptions,
   FastifyInstance,
   FastifyReply,
+  FastifyRequest,
   FastifyServerOptions,
 } from 'fastify';
 import { HeraldError, PROBLEMS, type ProblemCode, problemType } from '../domain/problem.ts';
@@ -168,6 +169,27 @@ function answerExpectation(request: { headers: Record<string, unknown> }, res: S
   res.end(body);
 }
 
+/** Auth failures at warn (someone may be probing keys), other rejections at info. */
+function logProblem(request: FastifyRequest, err: HeraldError): void {
+  const fields = {
+    status: err.status,
+    code: err.code,
+    detail: err.message,
+    ...(err.field !== undefined ? { field: err.field } : {}),
+    ...(err.errors ? { errors: err.errors } : {}),
+  };
+  if (err.code === 'unauthorized' || err.code === 'forbidden') {
+    request.log.warn(
+      { ...fields, remote_address: request.ip },
+      err.code === 'unauthorized' ? 'authentication failed' : 'access denied',
+    );
+  } else if (err.status >= 500) {
+    request.log.warn(fields, 'request failed');
+  } else {
+    request.log.info(fields, 'request rejected');
+  }
+}
+
 export function registerProblemHandling(app: FastifyInstance): void {
   app.server.on('checkExpectation', answerExpectation);
   app.addHook('onRequest', async (request) => {
@@ -179,7 +201,10 @@ export function registerProblemHandling(app: FastifyInstance): void {
   });
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const herald = toHeraldError(err);
-    if (herald) return sendProblem(reply, herald);
+    if (herald) {
+      logProblem(request, herald);
+      return sendProblem(reply, herald);
+    }
     if (err instanceof RetryableStoreError) {
       // A transient store condition (lock timeout, lost connection): nothing was
       // stored, and the client may retry (with its idempotency key).

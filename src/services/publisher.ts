@@ -1,14 +1,21 @@
 // Publishing: checks the domain rules that route schemas cannot (size and
 // nesting depth per event) and appends to the store. A resolved promise means committed.
+
+import { SpanKind } from '@opentelemetry/api';
 import type { NewEvent } from '../domain/event.ts';
 import { jsonDepthExceeds } from '../domain/json-shape.ts';
 import { HeraldError } from '../domain/problem.ts';
 import type { AppendedEvent, Store } from '../store/store.ts';
+import type { HeraldMetrics } from './telemetry/metrics.ts';
+import { inSpan, type Tracing } from './telemetry/tracing.ts';
 
 export interface PublisherOptions {
   maxEventBytes: number;
   /** Most levels of objects/arrays in an event's data (JSON.stringify recurses per level). */
   maxEventDepth: number;
+  metrics?: HeraldMetrics;
+  /** Spans of appends, linked from the delivery attempts; null makes none. */
+  tracing?: Tracing | null;
 }
 
 /** An appended event with its data as JSON text, so a response need not serialize it again. */
@@ -55,7 +62,11 @@ export class Publisher {
         );
       }
     });
-    const appended = await this.#store.eventAppend({ tenantId, events: serialized });
+    const appended = await this.#append(tenantId, serialized);
+    if (this.#opts.metrics) {
+      const replayed = appended.reduce((n, a) => n + (a.replayed ? 1 : 0), 0);
+      this.#opts.metrics.eventsAppended(tenantId, appended.length - replayed, replayed);
+    }
     return appended.map((a, i) => ({
       event: a.event,
       replayed: a.replayed,
@@ -64,5 +75,27 @@ export class Publisher {
         ? JSON.stringify(a.event.data)
         : (serialized[i] as { dataJson: string }).dataJson,
     }));
+  }
+
+  #append(tenantId: string, events: NewEvent[]): Promise<AppendedEvent[]> {
+    const tracing = this.#opts.tracing;
+    if (!tracing) return this.#store.eventAppend({ tenantId, events });
+    const attributes = {
+      'herald.tenant.id': tenantId,
+      'messaging.batch.message_count': events.length,
+    };
+    return inSpan(
+      tracing,
+      'herald.publish',
+      attributes,
+      async (span) => {
+        const appended = await this.#store.eventAppend({ tenantId, events });
+        const ctx = span.spanContext();
+        for (const a of appended)
+          if (!a.replayed) tracing.links.remember(tenantId, a.event.id, ctx);
+        return appended;
+      },
+      SpanKind.PRODUCER,
+    );
   }
 }

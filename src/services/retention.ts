@@ -16,6 +16,8 @@ export interface RetentionOptions {
    */
   deliveryChunkSize?: number;
   onError?: (err: unknown) => void;
+  /** Hears each scheduled run that succeeded, with how long it took. */
+  onRun?: (run: RetentionRun & { ms: number }) => void;
 }
 
 export interface RetentionRun {
@@ -48,7 +50,11 @@ export class RetentionJob {
   start(): void {
     if (this.#timer) return;
     this.#timer = setInterval(() => {
-      this.runOnce().catch((err) => this.#opts.onError?.(err));
+      const started = Date.now();
+      this.runOnce().then(
+        (run) => this.#opts.onRun?.({ ...run, ms: Date.now() - started }),
+        (err) => this.#opts.onError?.(err),
+      );
     }, this.#opts.intervalMs);
     this.#timer.unref();
   }

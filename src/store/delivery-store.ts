@@ -87,6 +87,21 @@ export interface AttemptBucket extends AttemptStats {
   index: number;
 }
 
+/** How far an endpoint is behind, for the backlog metrics. */
+export interface EndpointBacklog {
+  endpointId: string;
+  tenantId: string;
+  active: boolean;
+  /** Events of the tenant's log after the endpoint's cursor, whatever their type. */
+  undispatchedEvents: number;
+  /** When the first event after the cursor was created; null when there is none. */
+  nextEventAt: Date | null;
+  /** Open (pending or retrying) deliveries of kind 'event'. */
+  openDeliveries: number;
+  /** When the oldest of them was created; null when there is none. */
+  oldestOpenAt: Date | null;
+}
+
 export interface DeliveryStore {
   /** Inserts an endpoint whose cursor starts at `cursor` (position 0). */
   endpointCreate(params: {
@@ -238,4 +253,6 @@ export interface DeliveryStore {
   eventListByIds(params: { tenantId: string; ids: string[] }): Promise<StoredEvent[]>;
   /** The tenant's last sequence (0 when it has no events). */
   eventHead(params: { tenantId: string }): Promise<number>;
+  /** The backlog of each of these endpoints (ids not found are left out). */
+  deliveryBacklog(params: { endpointIds: string[] }): Promise<EndpointBacklog[]>;
 }

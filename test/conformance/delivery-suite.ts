@@ -639,5 +639,63 @@ export function describeDeliveryStore(factory: StoreFactory): void {
       expect(got.map((e) => e.sequence)).toEqual([1, 2]);
       expect(got[1]).toEqual(appended[1]?.event);
     });
+
+    it('reports the backlog of each endpoint: events after the cursor and open event deliveries', async () => {
+      const appended = await store.eventAppend({
+        tenantId: tenant.id,
+        events: [ev('a.b'), ev('a.c'), ev('a.d')],
+      });
+      const behind = await newEndpoint({}, 1);
+      const caughtUp = await newEndpoint({}, 3);
+      const other = await store.tenantEnsure({ name: 'backlog-other' });
+      const empty = await store.endpointCreate({
+        tenantId: other.id,
+        config: config(),
+        secret: SECRET,
+        cursor: 0,
+      });
+      const before = Date.now();
+      await store.deliveryInsert({
+        tenantId: tenant.id,
+        endpointId: caughtUp.id,
+        deliveries: [queued(1), queued(2), { ...queued(0), kind: 'test', orderKey: '__test__' }],
+        now: new Date(),
+      });
+      await store.endpointSetActive({
+        tenantId: tenant.id,
+        id: caughtUp.id,
+        active: false,
+        reason: 'manual',
+        now: new Date(),
+      });
+      const rows = await store.deliveryBacklog({
+        endpointIds: [behind.id, caughtUp.id, empty.id, 'ep_missing'],
+      });
+      const by = new Map(rows.map((r) => [r.endpointId, r]));
+      expect(rows).toHaveLength(3);
+      expect(by.get(behind.id)).toMatchObject({
+        tenantId: tenant.id,
+        active: true,
+        undispatchedEvents: 2,
+        nextEventAt: appended[1]?.event.createdAt,
+        openDeliveries: 0,
+        oldestOpenAt: null,
+      });
+      const stuck = by.get(caughtUp.id);
+      expect(stuck).toMatchObject({
+        active: false,
+        undispatchedEvents: 0,
+        nextEventAt: null,
+        openDeliveries: 2,
+      });
+      expect(stuck?.oldestOpenAt?.getTime()).toBeGreaterThanOrEqual(before - 1000);
+      expect(by.get(empty.id)).toMatchObject({
+        tenantId: other.id,
+        undispatchedEvents: 0,
+        nextEventAt: null,
+        openDeliveries: 0,
+      });
+      expect(await store.deliveryBacklog({ endpointIds: [] })).toEqual([]);
+    });
   });
 }

@@ -142,10 +142,15 @@ export const endpointRoutes =
             response: { 200: EndpointOut, ...responses },
           },
         },
-        async (request) =>
-          endpointOut(
-            await svc.setActive(requireAuth(request).tenantId, request.params.id, active),
-          ),
+        async (request) => {
+          const auth = requireAuth(request);
+          const row = await svc.setActive(auth.tenantId, request.params.id, active);
+          request.log.info(
+            { tenant_id: auth.tenantId, endpoint_id: row.id, key_id: auth.keyId },
+            active ? 'endpoint enabled' : 'endpoint disabled',
+          );
+          return endpointOut(row);
+        },
       );
     }
 

@@ -110,6 +110,7 @@ export const eventRoutes =
     app.get(
       '/events',
       {
+        config: { connection: 'long_poll' },
         schema: {
           operationId: 'listEvents',
           tags: ['events'],

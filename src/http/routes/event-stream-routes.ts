@@ -28,6 +28,7 @@ export const eventStreamRoutes =
     app.get(
       '/events/stream',
       {
+        config: { connection: 'sse' },
         schema: {
           operationId: 'streamEvents',
           tags: ['events'],

@@ -8,7 +8,7 @@ import type { Store } from '../../store/store.ts';
 import { EndpointConsumer } from './endpoint-consumer.ts';
 import { LogPages } from './log-pages.ts';
 import type { Notifier } from './notifier.ts';
-import { OutcomeWriter } from './outcome-writer.ts';
+import { type CommittedGroup, OutcomeWriter } from './outcome-writer.ts';
 import { type OwnershipEvents, OwnershipKeeper } from './ownership.ts';
 import type { Sender } from './sender.ts';
 
@@ -32,6 +32,7 @@ export interface DeliveryEngineOptions {
   slotHeldUntilCommitted: boolean;
   onError: (err: unknown) => void;
   onLog?: (msg: string, fields: Record<string, unknown>) => void;
+  onCommitted?: (group: CommittedGroup) => void;
 }
 
 export class DeliveryEngine implements OwnershipEvents {
@@ -62,6 +63,7 @@ export class DeliveryEngine implements OwnershipEvents {
       lingerMs: opts.commitLingerMs,
       maxGroup: 500,
       onError: opts.onError,
+      ...(opts.onCommitted ? { onCommitted: opts.onCommitted } : {}),
     });
     this.#pages = new LogPages(store, { keep: 4 });
     this.#ownership = new OwnershipKeeper(store, this, {

@@ -7,6 +7,7 @@ import { HERALD_VERSION } from '../../version.ts';
 import { DeliveryEngine } from './delivery-engine.ts';
 import { EndpointService } from './endpoints.ts';
 import { Notifier } from './notifier.ts';
+import type { CommittedGroup } from './outcome-writer.ts';
 import { Sender } from './sender.ts';
 
 export interface DeliveryRuntimeOptions {
@@ -17,6 +18,8 @@ export interface DeliveryRuntimeOptions {
   ownershipTtlMs: number;
   onError: (err: unknown) => void;
   onLog?: (msg: string, fields: Record<string, unknown>) => void;
+  /** Hears every committed group of outcomes (metrics, logs, traces). */
+  onCommitted?: (group: CommittedGroup) => void;
 }
 
 export interface DeliveryRuntime {
@@ -60,6 +63,7 @@ export function createDelivery(store: Store, opts: DeliveryRuntimeOptions): Deli
     slotHeldUntilCommitted: store.dialect === 'sqlite',
     onError: opts.onError,
     ...(opts.onLog ? { onLog: opts.onLog } : {}),
+    ...(opts.onCommitted ? { onCommitted: opts.onCommitted } : {}),
   });
   const endpoints = new EndpointService(store, {
     allowPrivate: opts.allowPrivate,

@@ -21,6 +21,15 @@ export interface ProgressSource {
   committed(result: { lost: boolean; disabled: boolean }): void;
 }
 
+/** A group of outcomes as committed, for observers (metrics, logs, traces). */
+export interface CommittedGroup {
+  deliveries: DeliveryWrite[];
+  attempts: AttemptWrite[];
+  endpoints: EndpointProgress[];
+  /** Endpoints this commit disabled (their reason is in `endpoints`). */
+  disabled: string[];
+}
+
 export interface OutcomeWriterOptions {
   workerId: string;
   /** Pause before trying a failed commit again. */
@@ -34,6 +43,8 @@ export interface OutcomeWriterOptions {
   /** A group this large is committed without waiting out the linger. */
   maxGroup: number;
   onError: (err: unknown) => void;
+  /** Hears each committed group; must not throw. */
+  onCommitted?: (group: CommittedGroup) => void;
 }
 
 export class OutcomeWriter {
@@ -146,6 +157,7 @@ export class OutcomeWriter {
         s.committed({ lost: lost.has(s.endpointId), disabled: disabled.has(s.endpointId) });
       }
       for (const f of after) f();
+      this.#opts.onCommitted?.({ deliveries, attempts, endpoints, disabled: result.disabled });
     }
   }
 }

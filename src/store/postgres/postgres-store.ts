@@ -24,6 +24,7 @@ import type {
 } from '../store.ts';
 import { TenantAppendQueue } from './postgres-append-queue.ts';
 import { attemptStats, attemptTimeline, listAttempts } from './postgres-attempts.ts';
+import { deliveryBacklog } from './postgres-backlog.ts';
 import { assertSchemaName, connectionConfig } from './postgres-db.ts';
 import {
   countOpenDeliveries,
@@ -453,5 +454,9 @@ export class PostgresStore implements Store {
 
   eventHead(p: P<'eventHead'>) {
     return this.#run(() => eventHead(this.#pool, p.tenantId));
+  }
+
+  deliveryBacklog(p: P<'deliveryBacklog'>) {
+    return this.#run(() => deliveryBacklog(this.#pool, p.endpointIds));
   }
 }

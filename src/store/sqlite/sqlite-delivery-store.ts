@@ -26,6 +26,7 @@ import type {
   EndpointOwnership,
 } from '../delivery-store.ts';
 import { attemptStats, attemptTimeline, listAttempts } from './sqlite-attempts.ts';
+import { deliveryBacklog } from './sqlite-backlog.ts';
 import {
   countOpenDeliveries,
   getDelivery,
@@ -294,6 +295,10 @@ export function sqliteDeliveryStore({
 
     eventHead(p: { tenantId: string }): Promise<number> {
       return run(() => eventHead(s, p.tenantId));
+    },
+
+    deliveryBacklog(p: { endpointIds: string[] }) {
+      return run(() => deliveryBacklog(s, p.endpointIds));
     },
   };
 }

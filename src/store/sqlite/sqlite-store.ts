@@ -425,4 +425,5 @@ export class SqliteStore implements Store {
   attemptTimeline: DeliveryStore['attemptTimeline'] = (p) => this.#delivery.attemptTimeline(p);
   eventListByIds: DeliveryStore['eventListByIds'] = (p) => this.#delivery.eventListByIds(p);
   eventHead: DeliveryStore['eventHead'] = (p) => this.#delivery.eventHead(p);
+  deliveryBacklog: DeliveryStore['deliveryBacklog'] = (p) => this.#delivery.deliveryBacklog(p);
 }
