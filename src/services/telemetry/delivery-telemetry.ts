@@ -34,8 +34,24 @@ export function deliveryTelemetry(opts: DeliveryTelemetryOptions): (g: Committed
         metrics.deliveryAttempt(a.responseStatus, a.latencyMs / 1000, a.tenantId, a.endpointId);
         if (!a.succeeded) lastFailed.set(a.deliveryId, a);
       }
+      // One outcome per attempt: a delivery's row carries its latest status, so
+      // an earlier attempt of it in the same group (a quick retry joins the
+      // commit of the failure before it) was a failure that was retried.
+      const attemptsLeft = new Map<string, number>();
+      for (const a of g.attempts) {
+        attemptsLeft.set(a.deliveryId, (attemptsLeft.get(a.deliveryId) ?? 0) + 1);
+      }
+      const byId = new Map(g.deliveries.map((d) => [d.id, d]));
+      for (const a of g.attempts) {
+        const d = byId.get(a.deliveryId);
+        if (!d) continue;
+        const left = (attemptsLeft.get(a.deliveryId) ?? 1) - 1;
+        attemptsLeft.set(a.deliveryId, left);
+        metrics.deliveryOutcome(d.kind, left > 0 ? 'retrying' : d.status, d.tenantId, d.endpointId);
+      }
       for (const d of g.deliveries) {
-        metrics.deliveryOutcome(d.kind, d.status, d.tenantId, d.endpointId);
+        if (!attemptsLeft.has(d.id))
+          metrics.deliveryOutcome(d.kind, d.status, d.tenantId, d.endpointId);
         if (log && d.status !== 'succeeded') logFailure(log, d, lastFailed.get(d.id));
       }
       for (const id of g.disabled) {
