@@ -143,8 +143,19 @@ describe.each(backends)('dashboard in Chromium (%s)', (backend) => {
     await waitFor(async () => rx.requests.some((r) => r.body.includes(published.body.id)));
     await page.getByRole('link', { name: 'Open the stream' }).click();
     await page.getByRole('link', { name: 'Deliveries' }).click();
+    // The receiver saw the request before Herald recorded the answer: refresh until listed.
+    await expect
+      .poll(
+        async () => {
+          await page.locator('#deliveries-table[aria-busy="false"]').waitFor();
+          const n = await page.locator('tr[data-status="succeeded"]').count();
+          if (n === 0) await page.getByRole('button', { name: 'Refresh' }).click();
+          return n;
+        },
+        { timeout: 15_000 },
+      )
+      .toBeGreaterThan(0);
     const row = page.locator('tr[data-status="succeeded"]').first();
-    await row.waitFor();
     await row.getByRole('button', { name: 'Attempts' }).click();
     const attempt = page.locator('.attempt').first();
     await attempt.getByText('HTTP 200').waitFor();

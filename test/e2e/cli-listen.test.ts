@@ -1,8 +1,9 @@
 // `herald listen` as a real process against a real `herald serve`, forwarding
 // to a real local receiver that verifies every request with the
-// standardwebhooks package.
+// standardwebhooks package and with the herald-consumer SDK.
 import { Webhook } from 'standardwebhooks';
 import { afterAll, describe, expect, it } from 'vitest';
+import { verify } from '../../packages/consumer/src/index.ts';
 import { runCli, type ServeProcess, startServe } from '../fixtures/cli.ts';
 import { type CliProcess, freePort, startCli } from '../fixtures/cli-process.ts';
 import { type Receiver, startReceiver } from '../fixtures/receiver.ts';
@@ -28,7 +29,7 @@ describe('herald listen', { timeout: 120_000 }, () => {
     return p;
   }
 
-  /** A receiver that answers 400 to anything standardwebhooks does not verify. */
+  /** A receiver that answers 400 to anything standardwebhooks or herald-consumer does not verify. */
   async function verifyingReceiver(secret: () => string): Promise<{
     receiver: Receiver;
     verified: { id: string; event: string; webhookId: string }[];
@@ -40,6 +41,9 @@ describe('herald listen', { timeout: 120_000 }, () => {
           id: string;
           event: string;
         };
+        // The consumer SDK a receiver would use reads the same one event.
+        const viaSdk = verify(req.body, req.headers, secret());
+        if (viaSdk.length !== 1 || viaSdk[0]?.id !== e.id) return { status: 400 };
         verified.push({ id: e.id, event: e.event, webhookId: req.headers['webhook-id'] ?? '' });
         return { status: 204 };
       } catch {
