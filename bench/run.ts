@@ -18,8 +18,9 @@ import { delivery } from './scenarios/delivery.ts';
 import { ingest } from './scenarios/ingest.ts';
 import { latency } from './scenarios/latency.ts';
 import { scale } from './scenarios/scale.ts';
+import { tracing } from './scenarios/tracing.ts';
 
-const SCENARIOS: Record<string, Scenario> = { ingest, delivery, latency, burst, scale };
+const SCENARIOS: Record<string, Scenario> = { ingest, tracing, delivery, latency, burst, scale };
 
 function arg(name: string): string | undefined {
   const hit = process.argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));

@@ -11,13 +11,14 @@ import { fmt, fmtRatio, median } from '../lib/stats.ts';
 const CLIENTS = 32;
 const BATCH_CLIENTS = 4;
 
-interface Measured {
+export interface Measured {
   rate: number;
   failed: number;
   firstError: string | null;
 }
 
-async function single(client: Api, ms: number, offset: number): Promise<Measured> {
+/** Single-event POST /events from 32 clients in a closed loop for `ms`. */
+export async function single(client: Api, ms: number, offset: number): Promise<Measured> {
   const r = await closedLoop(CLIENTS, ms, async (i) => {
     const res = await client.call('POST', '/events', JSON.stringify(event1k(offset + i)));
     return res.status === 201;
