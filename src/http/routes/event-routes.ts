@@ -1,4 +1,4 @@
-// POST /events, POST /events/batch and GET /events (WorkOS Events API compatible).
+// POST /events, POST /events/batch, GET /events (WorkOS Events API compatible) and GET /events/{id}.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Static } from '@sinclair/typebox';
 import { type NewEvent, toEventOut } from '../../domain/event.ts';
@@ -11,10 +11,12 @@ import { Problem, problemResponses } from '../schemas/common-schemas.ts';
 import {
   EventBatchIn,
   EventBatchOut,
+  EventIdParams,
   EventIn,
   EventListOut,
   EventListQuery,
   EventOut,
+  IdempotencyHeaders,
 } from '../schemas/event-schemas.ts';
 
 export interface EventRouteDeps {
@@ -24,13 +26,26 @@ export interface EventRouteDeps {
   maxBatchBytes: number;
 }
 
-function toNewEvent(e: Static<typeof EventIn>): NewEvent {
+function toNewEvent(e: Static<typeof EventIn>, headerKey: string | null = null): NewEvent {
   return {
     type: e.event,
     data: e.data,
     organizationId: e.organization_id ?? null,
-    idempotencyKey: e.id ?? null,
+    idempotencyKey: e.id ?? headerKey,
   };
+}
+
+/** The Idempotency-Key header, refused when it contradicts the body's own key. */
+function headerKey(headers: { 'idempotency-key'?: string }, bodyId: string | undefined) {
+  const key = headers['idempotency-key'] ?? null;
+  if (key !== null && bodyId !== undefined && bodyId !== key) {
+    throw new HeraldError(
+      'validation_failed',
+      "the Idempotency-Key header and the body's id are two different idempotency keys; send one",
+      { field: 'Idempotency-Key' },
+    );
+  }
+  return key;
 }
 
 /** Accepts events=a,b, repeated events=, and events[]= alike. */
@@ -62,12 +77,16 @@ export const eventRoutes =
           tags: ['events'],
           summary: 'Publish one event',
           body: EventIn,
+          headers: IdempotencyHeaders,
           response: { 200: EventOut, 201: EventOut, 413: Problem, ...problemResponses },
         },
       },
       async (request, reply) => {
         const auth = requireAuth(request);
-        const [result] = await deps.publisher.publish(auth.tenantId, [toNewEvent(request.body)]);
+        const key = headerKey(request.headers, request.body.id);
+        const [result] = await deps.publisher.publish(auth.tenantId, [
+          toNewEvent(request.body, key),
+        ]);
         if (!result) throw new Error('append returned no event');
         if (result.replayed) reply.header('idempotent-replayed', 'true');
         // Already the schema's serialized form (event-json.ts); Fastify sends JSON text as is.
@@ -87,20 +106,48 @@ export const eventRoutes =
           tags: ['events'],
           summary: 'Publish up to 1,000 events atomically: all are stored or none',
           body: EventBatchIn,
+          headers: IdempotencyHeaders,
           response: { 201: EventBatchOut, 413: Problem, ...problemResponses },
         },
       },
       async (request, reply) => {
         const auth = requireAuth(request);
+        const key = request.headers['idempotency-key'] ?? null;
+        // A retried batch with the same key maps each event to its first copy.
         const published = await deps.publisher.publish(
           auth.tenantId,
-          request.body.events.map(toNewEvent),
+          request.body.events.map((e, i) => toNewEvent(e, key === null ? null : `${key}:${i}`)),
           'events.',
         );
         return reply
           .code(201)
           .type(JSON_CONTENT_TYPE)
           .send(eventBatchOutJson(published) as unknown as Static<typeof EventBatchOut>);
+      },
+    );
+
+    app.get(
+      '/events/:id',
+      {
+        schema: {
+          operationId: 'getEvent',
+          tags: ['events'],
+          summary: 'Get one event by id',
+          params: EventIdParams,
+          response: { 200: EventOut, 404: Problem, ...problemResponses },
+        },
+      },
+      async (request) => {
+        const auth = requireAuth(request);
+        const event = await deps.reader.get(auth.tenantId, request.params.id);
+        if (!event) {
+          throw new HeraldError(
+            'not_found',
+            `no event with id ${request.params.id} in this environment (or it is past the retention horizon)`,
+            { field: 'id' },
+          );
+        }
+        return toEventOut(event);
       },
     );
 

@@ -109,4 +109,31 @@ export const EventListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const EventStreamQuery = Type.Object(filterProps, { additionalProperties: false });
+export const EventStreamQuery = Type.Object(
+  {
+    ...filterProps,
+    from: Type.Optional(
+      Type.Union([Type.Literal('now'), Type.Literal('start')], {
+        default: 'now',
+        description:
+          'Where a stream without `after` or Last-Event-ID starts: `now` (the default) sends only events committed from now on; `start` replays the retained history first.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const EventIdParams = Type.Object({
+  id: Type.String({ description: 'The event id, e.g. event_01J…' }),
+});
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      description:
+        "Stripe-style idempotency key, an alternative to the body's `id`: publishing with the same key again returns the first event. On a batch, event i is keyed `<key>:<i>` unless it has its own `id`.",
+    }),
+  ),
+});
