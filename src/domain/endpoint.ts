@@ -35,6 +35,8 @@ export interface EndpointConfig {
   disableAfterMs: number | null;
   notifyUrl: string | null;
   notifySuccess: boolean;
+  /** CloudEvents `source` of the events sent (cloudevents formats); null: DEFAULT_CE_SOURCE. */
+  source: string | null;
 }
 
 export type DisabledReason = 'manual' | 'consecutive_failures' | 'failing_duration' | 'gone';

@@ -6,6 +6,11 @@ import { HeraldError } from '../../domain/problem.ts';
 import type { EventQuery, EventReader } from '../../services/event-reader.ts';
 import type { Publisher } from '../../services/publisher.ts';
 import { requireAuth } from '../auth.ts';
+import {
+  batchOfCloudEvents,
+  registerCloudEventParsers,
+  singleCloudEvent,
+} from '../cloudevents-ingest.ts';
 import { eventBatchOutJson, eventOutJson, JSON_CONTENT_TYPE } from '../event-json.ts';
 import { Problem, problemResponses } from '../schemas/common-schemas.ts';
 import {
@@ -68,14 +73,18 @@ function parseTime(value: string | undefined, field: string): Date | null {
 export const eventRoutes =
   (deps: EventRouteDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
+    registerCloudEventParsers(app);
     app.post(
       '/events',
       {
         bodyLimit: deps.maxEventBytes,
+        preValidation: singleCloudEvent,
         schema: {
           operationId: 'publishEvent',
           tags: ['events'],
           summary: 'Publish one event',
+          description:
+            "Takes a Herald event (application/json) or a CloudEvent 1.0: structured mode (application/cloudevents+json) or binary mode (ce-* headers, the body is data). A CloudEvent's type becomes event, its data the data, its organizationid extension organization_id, and its source and id together the idempotency key.",
           body: EventIn,
           headers: IdempotencyHeaders,
           response: { 200: EventOut, 201: EventOut, 413: Problem, ...problemResponses },
@@ -101,10 +110,13 @@ export const eventRoutes =
       '/events/batch',
       {
         bodyLimit: deps.maxBatchBytes,
+        preValidation: batchOfCloudEvents,
         schema: {
           operationId: 'publishEventBatch',
           tags: ['events'],
           summary: 'Publish up to 1,000 events atomically: all are stored or none',
+          description:
+            'Takes {"events": [...]} (application/json) or a CloudEvents 1.0 batch (application/cloudevents-batch+json: a JSON array of structured CloudEvents).',
           body: EventBatchIn,
           headers: IdempotencyHeaders,
           response: { 201: EventBatchOut, 413: Problem, ...problemResponses },

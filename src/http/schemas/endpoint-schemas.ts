@@ -2,6 +2,8 @@
 // here; rules a schema cannot express (SSRF, secrets, retry presets, format and
 // batch combinations) are checked in services/delivery/endpoint-config.ts.
 import { type TOptional, type TSchema, Type } from '@sinclair/typebox';
+import { DEFAULT_CE_SOURCE } from '../../domain/cloudevents.ts';
+import { PAYLOAD_FORMATS } from '../../domain/payload-format.ts';
 import { RETRY_PRESET_NAMES } from '../../domain/retry-schedule.ts';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -71,11 +73,13 @@ const configProps = {
       description: 'Sent verbatim as the Authorization header.',
     }),
   ),
-  format: Type.Union([
-    Type.Literal('json'),
-    Type.Literal('json_array'),
-    Type.Literal('json_lines'),
-  ]),
+  format: Type.Union(
+    PAYLOAD_FORMATS.map((f) => Type.Literal(f)),
+    {
+      description:
+        'json (one event per request), json_array, json_lines, or CloudEvents 1.0: cloudevents (structured), cloudevents_binary (ce-* headers), cloudevents_batch.',
+    },
+  ),
   content_type: Nullable(
     Type.String({ minLength: 3, maxLength: 255, pattern: '^[!-~]+/[!-~]+(\\s*;.*)?$' }),
   ),
@@ -92,6 +96,14 @@ const configProps = {
   disable_after: DisableAfter,
   notify_url: Nullable(Type.String({ minLength: 1, maxLength: 2048 })),
   notify_success: Type.Boolean(),
+  source: Nullable(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      pattern: '^[!-~]+$',
+      description: `CloudEvents \`source\` (a URI-reference) of the events sent in the cloudevents formats; default ${DEFAULT_CE_SOURCE}.`,
+    }),
+  ),
 };
 
 const optional = <T extends Record<string, TSchema>>(props: T) =>
@@ -144,6 +156,7 @@ export const EndpointOut = Type.Object(
     }),
     notify_url: Nullable(Type.String()),
     notify_success: Type.Boolean(),
+    source: Nullable(Type.String()),
     created_at: Type.String({ format: 'date-time' }),
     updated_at: Type.String({ format: 'date-time' }),
     secret: Type.Optional(

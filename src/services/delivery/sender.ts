@@ -100,7 +100,7 @@ export class Sender {
     events: readonly string[],
     now = new Date(),
   ): Promise<AttemptOutcome> {
-    const rendered = renderSerialized(ep.format, events);
+    const rendered = renderSerialized(ep.format, events, { source: ep.source });
     const secrets = ep.secrets
       .filter((s) => s.expiresAt === null || s.expiresAt > now)
       .map((s) => s.secret);
@@ -109,6 +109,7 @@ export class Sender {
       'content-type': ep.contentType ?? rendered.contentType,
       'user-agent': this.#opts.userAgent,
       'webhook-sequence': range(delivery.firstSequence, delivery.lastSequence),
+      ...rendered.headers,
       ...webhookHeaders({
         msgId: delivery.id,
         timestamp: Math.floor(now.getTime() / 1000),

@@ -40,6 +40,7 @@ export interface EndpointDbRow {
   disable_after_ms: string | null;
   notify_url: string | null;
   notify_success: boolean;
+  ce_source: string | null;
   created_at: Date;
   updated_at: Date;
   dispatch_cursor: string;
@@ -85,6 +86,7 @@ export function toEndpointRow(r: EndpointDbRow): EndpointRow {
     disableAfterMs: r.disable_after_ms === null ? null : Number(r.disable_after_ms),
     notifyUrl: r.notify_url,
     notifySuccess: r.notify_success,
+    source: r.ce_source,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     cursor: Number(r.dispatch_cursor),
@@ -128,6 +130,7 @@ function configColumns(c: EndpointConfig): [string, unknown, string][] {
     ['disable_after_ms', c.disableAfterMs, 'int8'],
     ['notify_url', c.notifyUrl, 'text'],
     ['notify_success', c.notifySuccess, 'bool'],
+    ['ce_source', c.source, 'text'],
   ];
 }
 
