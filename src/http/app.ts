@@ -10,6 +10,7 @@ import type { Publisher } from '../services/publisher.ts';
 import type { Store } from '../store/store.ts';
 import { HERALD_VERSION } from '../version.ts';
 import { authenticate } from './auth.ts';
+import { finishOpenApiDocument } from './openapi-document.ts';
 import { registerProblemHandling } from './problem.ts';
 import { apiKeyRoutes } from './routes/api-key-routes.ts';
 import { deliveryRoutes } from './routes/delivery-routes.ts';
@@ -64,6 +65,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
+    transformObject: (doc) =>
+      'openapiObject' in doc ? finishOpenApiDocument(doc.openapiObject) : doc.swaggerObject,
   });
 
   await app.register(healthRoutes(deps.store, HERALD_VERSION));
