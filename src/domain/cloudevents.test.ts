@@ -79,7 +79,7 @@ describe('CloudEvents mapping', () => {
     expect(
       field(() => fromCloudEvent({ ...attrs, specversion: '0.3' }, {}, (n) => `ce-${n}`)),
     ).toBe('ce-specversion');
-    expect(field(() => fromCloudEvent({ ...attrs, type: 'x' }, {}, (n) => n))).toBe('type');
+    expect(field(() => fromCloudEvent({ ...attrs, type: 'X' }, {}, (n) => n))).toBe('type');
     expect(field(() => fromCloudEvent(attrs, [1], (n) => n))).toBe('data');
     expect(field(() => fromCloudEvent({ ...attrs, data_base64: 'AA==' }, {}, (n) => n))).toBe(
       'data_base64',

@@ -37,6 +37,8 @@ export interface EndpointConfig {
   notifySuccess: boolean;
   /** CloudEvents `source` of the events sent (cloudevents formats); null: DEFAULT_CE_SOURCE. */
   source: string | null;
+  /** Custom request headers (endpoint-headers.ts says which are allowed). */
+  headers: Record<string, string>;
 }
 
 export type DisabledReason = 'manual' | 'consecutive_failures' | 'failing_duration' | 'gone';

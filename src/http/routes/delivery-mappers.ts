@@ -35,6 +35,7 @@ export function endpointOut(ep: EndpointRow, opts: { withSecret?: boolean } = {}
     notify_url: ep.notifyUrl,
     notify_success: ep.notifySuccess,
     source: ep.source,
+    headers: Object.keys(ep.headers).sort(),
     created_at: ep.createdAt.toISOString(),
     updated_at: ep.updatedAt.toISOString(),
     ...(opts.withSecret && current ? { secret: current.secret } : {}),

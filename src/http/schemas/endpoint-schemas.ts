@@ -104,6 +104,12 @@ const configProps = {
       description: `CloudEvents \`source\` (a URI-reference) of the events sent in the cloudevents formats; default ${DEFAULT_CE_SOURCE}.`,
     }),
   ),
+  headers: Nullable(
+    Type.Record(Type.String(), Type.String(), {
+      description:
+        'Custom request headers, name → value (at most 20). Hop-by-hop headers, Host, Content-Length, Content-Type, Authorization, webhook-* and ce-* are refused; null clears.',
+    }),
+  ),
 };
 
 const optional = <T extends Record<string, TSchema>>(props: T) =>
@@ -119,6 +125,15 @@ export const EndpointIn = Type.Object(
     ...optional(rest),
     secret: Type.Optional(
       Type.String({ description: 'whsec_ + base64 of 24–64 bytes; generated when omitted.' }),
+    ),
+    start_from: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 255,
+        default: 'now',
+        description:
+          'Where delivery starts (Auth0 START_FROM): `now` (the default) for events published from now on, `start` for the whole retained history, or an event id to deliver the events after it.',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -157,6 +172,10 @@ export const EndpointOut = Type.Object(
     notify_url: Nullable(Type.String()),
     notify_success: Type.Boolean(),
     source: Nullable(Type.String()),
+    headers: Type.Array(Type.String(), {
+      description:
+        'Names of the custom headers sent (values are never shown: they often hold keys).',
+    }),
     created_at: Type.String({ format: 'date-time' }),
     updated_at: Type.String({ format: 'date-time' }),
     secret: Type.Optional(

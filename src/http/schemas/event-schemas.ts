@@ -7,7 +7,7 @@ const EventType = Type.String({
   pattern: EVENT_TYPE_PATTERN,
   maxLength: EVENT_TYPE_MAX_LENGTH,
   description:
-    'Event type: dot-separated segments of letters, digits and underscores, e.g. user.created.',
+    'Event type: dot-separated segments of letters, digits and underscores, e.g. user.created; or one lowercase segment such as an Auth0 log type code (f, s, fp).',
   examples: ['user.created'],
 });
 

@@ -5,6 +5,7 @@
 // reported as a 422 naming the field. Nothing is stored before this passes.
 
 import type { EndpointConfig } from '../../domain/endpoint.ts';
+import { checkCustomHeaders } from '../../domain/endpoint-headers.ts';
 import { checkEndpointUrl } from '../../domain/endpoint-url.ts';
 import { isValidEventPattern } from '../../domain/event-filter.ts';
 import {
@@ -37,6 +38,7 @@ export interface EndpointInput {
   notify_url?: string | null;
   notify_success?: boolean;
   source?: string | null;
+  headers?: Record<string, string> | null;
 }
 
 export const ENDPOINT_DEFAULTS: Omit<EndpointConfig, 'url'> = {
@@ -62,6 +64,7 @@ export const ENDPOINT_DEFAULTS: Omit<EndpointConfig, 'url'> = {
   notifyUrl: null,
   notifySuccess: false,
   source: null,
+  headers: {},
 };
 
 const invalid = (field: string, detail: string) =>
@@ -110,6 +113,7 @@ export function buildEndpointConfig(
     notifyUrl: pick(input.notify_url, b.notifyUrl),
     notifySuccess: pick(input.notify_success, b.notifySuccess),
     source: pick(input.source, b.source),
+    headers: input.headers === undefined ? b.headers : (input.headers ?? {}),
   };
   if (input.format !== undefined) {
     if (!isPayloadFormat(input.format)) {
@@ -135,6 +139,8 @@ export function buildEndpointConfig(
     }
   });
   c.eventTypes = [...new Set(c.eventTypes)];
+  const headers = checkCustomHeaders(c.headers);
+  if (!headers.ok) throw invalid(headers.field, headers.reason);
   const retry = resolveRetrySchedule(c.retry);
   if (!retry.ok) throw invalid('retry', retry.reason);
   if (isSingleEventFormat(c.format) && c.batchSize > 1) {

@@ -10,7 +10,7 @@ import {
 import { type EndpointRow, orderKeyOf } from '../../domain/endpoint.ts';
 import { type StoredEvent, toEventOut } from '../../domain/event.ts';
 import { compileEventFilter } from '../../domain/event-filter.ts';
-import { newEventId } from '../../domain/ids.ts';
+import { newEventId, parseEventId } from '../../domain/ids.ts';
 import { HeraldError } from '../../domain/problem.ts';
 import { generateSecret } from '../../domain/signature.ts';
 import type { Store } from '../../store/store.ts';
@@ -40,19 +40,39 @@ export class EndpointService {
     this.#opts = opts;
   }
 
-  async create(tenantId: string, input: EndpointInput & { secret?: string }): Promise<EndpointRow> {
+  async create(
+    tenantId: string,
+    input: EndpointInput & { secret?: string; start_from?: string },
+  ): Promise<EndpointRow> {
     const config = buildEndpointConfig(input, null, this.#opts);
     if (input.secret !== undefined) assertValidSecret(input.secret);
-    // A new endpoint receives events published from now on.
-    const head = await this.#store.eventHead({ tenantId });
+    const cursor = await this.#startCursor(tenantId, input.start_from ?? 'now');
     const row = await this.#store.endpointCreate({
       tenantId,
       config,
       secret: input.secret ?? generateSecret(),
-      cursor: head,
+      cursor,
     });
     await this.#opts.wake();
     return row;
+  }
+
+  /** The sequence a new endpoint's cursor starts at: delivery begins after it. */
+  async #startCursor(tenantId: string, startFrom: string): Promise<number> {
+    if (startFrom === 'now') return this.#store.eventHead({ tenantId });
+    // Sequences start at 1, so 0 is before everything still retained.
+    if (startFrom === 'start') return 0;
+    const event = parseEventId(startFrom)
+      ? await this.#store.eventGetById({ tenantId, id: startFrom })
+      : null;
+    if (!event) {
+      throw new HeraldError(
+        'validation_failed',
+        `start_from must be now, start or the id of an event in this environment; ${startFrom} is none of these`,
+        { field: 'start_from' },
+      );
+    }
+    return event.sequence;
   }
 
   async get(tenantId: string, id: string): Promise<EndpointRow> {

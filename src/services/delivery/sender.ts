@@ -106,6 +106,7 @@ export class Sender {
       .map((s) => s.secret);
     const range = (a: number, b: number) => (a === b ? String(a) : `${a}-${b}`);
     const headers: Record<string, string> = {
+      ...ep.headers,
       'content-type': ep.contentType ?? rendered.contentType,
       'user-agent': this.#opts.userAgent,
       'webhook-sequence': range(delivery.firstSequence, delivery.lastSequence),
@@ -125,6 +126,7 @@ export class Sender {
     if (ep.authorization !== null) headers.authorization = ep.authorization;
     const recorded = { ...headers };
     if (recorded.authorization !== undefined) recorded.authorization = REDACTED;
+    for (const name of Object.keys(ep.headers)) recorded[name] = REDACTED;
     const attempt = (fields: Partial<NewAttempt>, started: number): NewAttempt => ({
       attemptedAt: now,
       requestHeaders: recorded,

@@ -41,6 +41,7 @@ export interface EndpointDbRow {
   notify_url: string | null;
   notify_success: boolean;
   ce_source: string | null;
+  custom_headers: Record<string, string>;
   created_at: Date;
   updated_at: Date;
   dispatch_cursor: string;
@@ -87,6 +88,7 @@ export function toEndpointRow(r: EndpointDbRow): EndpointRow {
     notifyUrl: r.notify_url,
     notifySuccess: r.notify_success,
     source: r.ce_source,
+    headers: r.custom_headers,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     cursor: Number(r.dispatch_cursor),
@@ -131,6 +133,7 @@ function configColumns(c: EndpointConfig): [string, unknown, string][] {
     ['notify_url', c.notifyUrl, 'text'],
     ['notify_success', c.notifySuccess, 'bool'],
     ['ce_source', c.source, 'text'],
+    ['custom_headers', JSON.stringify(c.headers), 'jsonb'],
   ];
 }
 

@@ -38,6 +38,7 @@ export interface EndpointDbRow {
   notify_url: string | null;
   notify_success: number;
   ce_source: string | null;
+  custom_headers: string;
   created_at: number;
   updated_at: number;
   dispatch_cursor: number;
@@ -83,6 +84,7 @@ export function toEndpointRow(r: EndpointDbRow): EndpointRow {
     notifyUrl: r.notify_url,
     notifySuccess: r.notify_success === 1,
     source: r.ce_source,
+    headers: JSON.parse(r.custom_headers),
     createdAt: new Date(r.created_at),
     updatedAt: new Date(r.updated_at),
     cursor: r.dispatch_cursor,
@@ -126,6 +128,7 @@ function configColumns(c: EndpointConfig): [string, string | number | null][] {
     ['notify_url', c.notifyUrl],
     ['notify_success', c.notifySuccess ? 1 : 0],
     ['ce_source', c.source],
+    ['custom_headers', JSON.stringify(c.headers)],
   ];
 }
 
