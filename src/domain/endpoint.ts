@@ -39,6 +39,8 @@ export interface EndpointConfig {
   source: string | null;
   /** Custom request headers (endpoint-headers.ts says which are allowed). */
   headers: Record<string, string>;
+  /** LOG_LEVEL: the lowest log level rank sent (log-level.ts), or null for every event. */
+  minLevel: number | null;
 }
 
 export type DisabledReason = 'manual' | 'consecutive_failures' | 'failing_duration' | 'gone';

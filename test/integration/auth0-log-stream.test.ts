@@ -63,6 +63,35 @@ describe.each(await testBackends())('Auth0 log stream settings (%s)', (backend) 
     expect(listed.body.data.map((e: { event: string }) => e.event)).toEqual(['fp', 'fp']);
   });
 
+  it('LOG_LEVEL: an endpoint with min_level receives only events at or above it', async () => {
+    const ep = await endpoint('levels', { events: ['*'], min_level: 'warning', ordered: true });
+    expect(ep.min_level).toBe('warning');
+    const levels = ['debug', 'info', 'warning', 'error', 'critical', undefined, 'error'];
+    for (const [i, level] of levels.entries()) {
+      const res = await api.post('/events', { ...log('fn', i), ...(level ? { level } : {}) });
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      if (level) expect(res.body.level).toBe(level);
+      else expect(res.body).not.toHaveProperty('level');
+    }
+    await waitFor(async () => at('levels').length >= 4);
+    const got = at('levels').map((r) => JSON.parse(r.body) as { level?: string });
+    // Ordered, and the last one arrived: nothing below warning (or unleveled) was sent.
+    expect(got.map((e) => e.level)).toEqual(['warning', 'error', 'critical', 'error']);
+    const stored = await api.get('/events?events=fn&limit=100');
+    expect(stored.body.data.map((e: { level?: string }) => e.level ?? null)).toEqual(
+      levels.map((l) => l ?? null),
+    );
+
+    const bad = await api.post('/endpoints', { url: `${rx.url}/x`, min_level: 'loud' });
+    expect(bad.status).toBe(422);
+    expect(bad.body.field).toBe('min_level');
+    const badEvent = await api.post('/events', { ...log('fn', 9), level: 'loud' });
+    expect(badEvent.status).toBe(422);
+    expect(badEvent.body.field).toBe('level');
+    const cleared = await api.call('PATCH', `/endpoints/${ep.id}`, { min_level: null });
+    expect(cleared.body.min_level).toBeNull();
+  });
+
   it('START_FROM: an event id delivers the events after it, start the retained history, now (the default) only new ones', async () => {
     const before = await api.post('/events/batch', {
       events: [log('f', 1), log('f', 2), log('f', 3)].map((e) => ({ ...e, event: 'fc' })),

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Static } from '@sinclair/typebox';
 import { type NewEvent, toEventOut } from '../../domain/event.ts';
+import { levelRank } from '../../domain/log-level.ts';
 import { HeraldError } from '../../domain/problem.ts';
 import type { EventQuery, EventReader } from '../../services/event-reader.ts';
 import type { Publisher } from '../../services/publisher.ts';
@@ -37,6 +38,7 @@ function toNewEvent(e: Static<typeof EventIn>, headerKey: string | null = null):
     data: e.data,
     organizationId: e.organization_id ?? null,
     idempotencyKey: e.id ?? headerKey,
+    level: e.level === undefined ? null : levelRank(e.level),
   };
 }
 

@@ -1,10 +1,11 @@
 // Wire shapes of webhook endpoints and deliveries. Range and shape rules live
 // here; rules a schema cannot express (SSRF, secrets, retry presets, format and
 // batch combinations) are checked in services/delivery/endpoint-config.ts.
-import { type TOptional, type TSchema, Type } from '@sinclair/typebox';
+import { type TLiteral, type TOptional, type TSchema, Type } from '@sinclair/typebox';
 import { DEFAULT_CE_SOURCE } from '../../domain/cloudevents.ts';
-import { PAYLOAD_FORMATS } from '../../domain/payload-format.ts';
+import { PAYLOAD_FORMATS, type PayloadFormat } from '../../domain/payload-format.ts';
 import { RETRY_PRESET_NAMES } from '../../domain/retry-schedule.ts';
+import { LogLevelSchema } from './event-schemas.ts';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -73,13 +74,10 @@ const configProps = {
       description: 'Sent verbatim as the Authorization header.',
     }),
   ),
-  format: Type.Union(
-    PAYLOAD_FORMATS.map((f) => Type.Literal(f)),
-    {
-      description:
-        'json (one event per request), json_array, json_lines, or CloudEvents 1.0: cloudevents (structured), cloudevents_binary (ce-* headers), cloudevents_batch.',
-    },
-  ),
+  format: Type.Union(PAYLOAD_FORMATS.map((f) => Type.Literal(f)) as [TLiteral<PayloadFormat>], {
+    description:
+      'json (one event per request), json_array, json_lines, or CloudEvents 1.0: cloudevents (structured), cloudevents_binary (ce-* headers), cloudevents_batch.',
+  }),
   content_type: Nullable(
     Type.String({ minLength: 3, maxLength: 255, pattern: '^[!-~]+/[!-~]+(\\s*;.*)?$' }),
   ),
@@ -110,6 +108,7 @@ const configProps = {
         'Custom request headers, name → value (at most 20). Hop-by-hop headers, Host, Content-Length, Content-Type, Authorization, webhook-* and ce-* are refused; null clears.',
     }),
   ),
+  min_level: Nullable(LogLevelSchema),
 };
 
 const optional = <T extends Record<string, TSchema>>(props: T) =>
@@ -172,6 +171,7 @@ export const EndpointOut = Type.Object(
     notify_url: Nullable(Type.String()),
     notify_success: Type.Boolean(),
     source: Nullable(Type.String()),
+    min_level: Nullable(Type.String()),
     headers: Type.Array(Type.String(), {
       description:
         'Names of the custom headers sent (values are never shown: they often hold keys).',

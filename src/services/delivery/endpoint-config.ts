@@ -8,6 +8,7 @@ import type { EndpointConfig } from '../../domain/endpoint.ts';
 import { checkCustomHeaders } from '../../domain/endpoint-headers.ts';
 import { checkEndpointUrl } from '../../domain/endpoint-url.ts';
 import { isValidEventPattern } from '../../domain/event-filter.ts';
+import { type LogLevel, levelRank } from '../../domain/log-level.ts';
 import {
   isPayloadFormat,
   isSingleEventFormat,
@@ -39,6 +40,7 @@ export interface EndpointInput {
   notify_success?: boolean;
   source?: string | null;
   headers?: Record<string, string> | null;
+  min_level?: LogLevel | null;
 }
 
 export const ENDPOINT_DEFAULTS: Omit<EndpointConfig, 'url'> = {
@@ -65,6 +67,7 @@ export const ENDPOINT_DEFAULTS: Omit<EndpointConfig, 'url'> = {
   notifySuccess: false,
   source: null,
   headers: {},
+  minLevel: null,
 };
 
 const invalid = (field: string, detail: string) =>
@@ -114,6 +117,12 @@ export function buildEndpointConfig(
     notifySuccess: pick(input.notify_success, b.notifySuccess),
     source: pick(input.source, b.source),
     headers: input.headers === undefined ? b.headers : (input.headers ?? {}),
+    minLevel:
+      input.min_level === undefined
+        ? b.minLevel
+        : input.min_level === null
+          ? null
+          : levelRank(input.min_level),
   };
   if (input.format !== undefined) {
     if (!isPayloadFormat(input.format)) {

@@ -9,7 +9,7 @@ import {
 } from '../../domain/delivery.ts';
 import { type EndpointRow, orderKeyOf } from '../../domain/endpoint.ts';
 import { type StoredEvent, toEventOut } from '../../domain/event.ts';
-import { compileEventFilter } from '../../domain/event-filter.ts';
+import { compileEndpointFilter } from '../../domain/event-filter.ts';
 import { newEventId, parseEventId } from '../../domain/ids.ts';
 import { HeraldError } from '../../domain/problem.ts';
 import { generateSecret } from '../../domain/signature.ts';
@@ -176,7 +176,7 @@ export class EndpointService {
       await this.#opts.wake();
       return { deliveries: n, events: 0 };
     }
-    const matches = compileEventFilter(ep.eventTypes);
+    const matches = compileEndpointFilter(ep);
     const events: StoredEvent[] = [];
     let after: number | null = null;
     while (events.length < MAX_REPLAY_EVENTS) {
@@ -192,7 +192,7 @@ export class EndpointService {
       });
       // Every matching event, also those past the cursor: its owner may have
       // sent them already without having committed the cursor yet.
-      const batch = page.filter((e) => matches(e.type));
+      const batch = page.filter(matches);
       events.push(...batch.slice(0, MAX_REPLAY_EVENTS - events.length));
       const last = page.at(-1);
       if (!last || page.length < 1000) break;
@@ -258,6 +258,7 @@ export class EndpointService {
       sequence: 0,
       type: TEST_EVENT_TYPE,
       data: { message: 'This is a test event sent by Herald.' },
+      level: null,
       organizationId: null,
       createdAt: now,
     });

@@ -42,6 +42,7 @@ export interface EndpointDbRow {
   notify_success: boolean;
   ce_source: string | null;
   custom_headers: Record<string, string>;
+  min_log_level: number | null;
   created_at: Date;
   updated_at: Date;
   dispatch_cursor: string;
@@ -89,6 +90,7 @@ export function toEndpointRow(r: EndpointDbRow): EndpointRow {
     notifySuccess: r.notify_success,
     source: r.ce_source,
     headers: r.custom_headers,
+    minLevel: r.min_log_level,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     cursor: Number(r.dispatch_cursor),
@@ -134,6 +136,7 @@ function configColumns(c: EndpointConfig): [string, unknown, string][] {
     ['notify_success', c.notifySuccess, 'bool'],
     ['ce_source', c.source, 'text'],
     ['custom_headers', JSON.stringify(c.headers), 'jsonb'],
+    ['min_log_level', c.minLevel, 'int2'],
   ];
 }
 

@@ -39,6 +39,7 @@ export interface EndpointDbRow {
   notify_success: number;
   ce_source: string | null;
   custom_headers: string;
+  min_log_level: number | null;
   created_at: number;
   updated_at: number;
   dispatch_cursor: number;
@@ -85,6 +86,7 @@ export function toEndpointRow(r: EndpointDbRow): EndpointRow {
     notifySuccess: r.notify_success === 1,
     source: r.ce_source,
     headers: JSON.parse(r.custom_headers),
+    minLevel: r.min_log_level,
     createdAt: new Date(r.created_at),
     updatedAt: new Date(r.updated_at),
     cursor: r.dispatch_cursor,
@@ -129,6 +131,7 @@ function configColumns(c: EndpointConfig): [string, string | number | null][] {
     ['notify_success', c.notifySuccess ? 1 : 0],
     ['ce_source', c.source],
     ['custom_headers', JSON.stringify(c.headers)],
+    ['min_log_level', c.minLevel],
   ];
 }
 
