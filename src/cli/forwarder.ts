@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
 import { type EventOut, toEventOut } from '../domain/event.ts';
+import { levelRank } from '../domain/log-level.ts';
 import { renderPayload } from '../domain/payload-format.ts';
 import { webhookHeaders } from '../domain/signature.ts';
 import { HERALD_VERSION } from '../version.ts';
@@ -33,6 +34,7 @@ export function webhookRequest(e: EventOut, secret: string, now = new Date()): F
     type: e.event,
     data: e.data,
     organizationId: e.organization_id ?? null,
+    level: e.level === undefined ? null : levelRank(e.level),
     createdAt: new Date(e.created_at),
   });
   const rendered = renderPayload('json', [event]);

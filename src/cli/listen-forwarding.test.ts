@@ -10,6 +10,7 @@ const stored: StoredEvent = {
   sequence: 7,
   type: 'order.paid',
   data: { z: 1, a: { nested: [1, 'x'] } },
+  level: null,
   organizationId: 'org_1',
   createdAt: new Date('2026-12-01T10:00:00.123Z'),
 };

@@ -35,6 +35,12 @@ export interface EndpointConfig {
   disableAfterMs: number | null;
   notifyUrl: string | null;
   notifySuccess: boolean;
+  /** CloudEvents `source` of the events sent (cloudevents formats); null: DEFAULT_CE_SOURCE. */
+  source: string | null;
+  /** Custom request headers (endpoint-headers.ts says which are allowed). */
+  headers: Record<string, string>;
+  /** LOG_LEVEL: the lowest log level rank sent (log-level.ts), or null for every event. */
+  minLevel: number | null;
 }
 
 export type DisabledReason = 'manual' | 'consecutive_failures' | 'failing_duration' | 'gone';

@@ -18,7 +18,7 @@ describe('isValidEventPattern', () => {
   it('rejects anything else', () => {
     for (const p of [
       '',
-      'user', // a type needs two segments
+      'User', // one segment must be lowercase (an Auth0 log type code's form)
       '.*',
       'user*',
       'user.',

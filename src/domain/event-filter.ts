@@ -4,6 +4,7 @@
 // `users.created`. Nothing fancier (no `*.created`, no regexes): filters are
 // evaluated for every event and endpoint, and this keeps matching O(segments).
 import { EVENT_TYPE_MAX_LENGTH, isValidEventType } from './event-type.ts';
+import { passesMinLevel } from './log-level.ts';
 
 export const MATCH_ALL = '*';
 
@@ -45,4 +46,17 @@ export function compileEventFilter(patterns: readonly string[]): EventFilter {
     }
     return false;
   };
+}
+
+export type EndpointEventFilter = (e: { type: string; level: number | null }) => boolean;
+
+/** What an endpoint receives: its type patterns and, if set, its minimum log level. */
+export function compileEndpointFilter(ep: {
+  eventTypes: readonly string[];
+  minLevel: number | null;
+}): EndpointEventFilter {
+  const types = compileEventFilter(ep.eventTypes);
+  const min = ep.minLevel;
+  if (min === null) return (e) => types(e.type);
+  return (e) => passesMinLevel(e.level, min) && types(e.type);
 }

@@ -1,3 +1,5 @@
+import { type LogLevel, levelName } from './log-level.ts';
+
 // The one public representation of an event: the Events API, SSE and (later)
 // webhook bodies all serialize this shape.
 export interface NewEvent {
@@ -5,6 +7,8 @@ export interface NewEvent {
   data: Record<string, unknown>;
   organizationId: string | null;
   idempotencyKey: string | null;
+  /** Log level rank (log-level.ts), or null. */
+  level?: number | null;
   /** `data` already serialized, when the caller has it (saves a second JSON.stringify per event). */
   dataJson?: string;
 }
@@ -17,6 +21,8 @@ export interface StoredEvent {
   data: Record<string, unknown>;
   organizationId: string | null;
   createdAt: Date;
+  /** Log level rank (log-level.ts), or null. */
+  level: number | null;
 }
 
 export interface EventOut {
@@ -28,6 +34,7 @@ export interface EventOut {
   organization_id?: string;
   sequence: number;
   context: { sequence: number; organization_id?: string };
+  level?: LogLevel;
 }
 
 export function toEventOut(e: StoredEvent): EventOut {
@@ -44,5 +51,6 @@ export function toEventOut(e: StoredEvent): EventOut {
     out.organization_id = e.organizationId;
     out.context.organization_id = e.organizationId;
   }
+  if (e.level !== null) out.level = levelName(e.level);
   return out;
 }

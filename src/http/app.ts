@@ -17,6 +17,7 @@ import { authenticate, type KeyLookup } from './auth.ts';
 import { type GracefulClose, registerGracefulClose } from './graceful-close.ts';
 import { registerJsonBodyParser } from './json-body-parser.ts';
 import { registerLoadShedding } from './load-shedding.ts';
+import { finishOpenApiDocument } from './openapi-document.ts';
 import { problemServerOptions, registerProblemHandling } from './problem.ts';
 import {
   type HttpTelemetry,
@@ -118,6 +119,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
+    transformObject: (doc) =>
+      'openapiObject' in doc ? finishOpenApiDocument(doc.openapiObject) : doc.swaggerObject,
   });
 
   await app.register(healthRoutes(deps.store, HERALD_VERSION));

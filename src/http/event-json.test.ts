@@ -16,6 +16,7 @@ function event(n: number, extra: Partial<StoredEvent> = {}): StoredEvent {
     organizationId: null,
     data: { n },
     createdAt: new Date(Date.UTC(2026, 10, 25, 19, 8, 0, n % 1000)),
+    level: null,
     ...extra,
   };
 }
@@ -38,6 +39,8 @@ const EVENTS: StoredEvent[] = [
   event(5, { type: 'a_b.c_9', sequence: 2 ** 40, createdAt: new Date(0) }),
   event(6, { createdAt: new Date(Date.UTC(12000, 0, 1)) }),
   event(7, { createdAt: new Date(Date.UTC(20, 0, 1)), organizationId: '' }),
+  event(8, { level: 0 }),
+  event(9, { level: 4, organizationId: 'org_1' }),
 ];
 
 /** The reference: the same schemas answered through Fastify's own serializer. */

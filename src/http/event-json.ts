@@ -6,6 +6,7 @@
 // Event schemas serialize to (event-json.test.ts compares the two), so the
 // OpenAPI document still describes it.
 import type { StoredEvent } from '../domain/event.ts';
+import { levelName } from '../domain/log-level.ts';
 
 /** What Fastify sets for a serialized JSON reply. */
 export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
@@ -24,7 +25,8 @@ function eventJson(e: StoredEvent, dataJson: string, createdAtJson: string): str
   return (
     `{"object":"event","id":${JSON.stringify(e.id)},"event":${JSON.stringify(e.type)}` +
     `,"data":${dataJson},"created_at":${createdAtJson},"sequence":${sequence}` +
-    `,"context":{"sequence":${sequence}${org}}${org}}`
+    `,"context":{"sequence":${sequence}${org}}${org}` +
+    (e.level === null ? '}' : `,"level":"${levelName(e.level)}"}`)
   );
 }
 

@@ -32,6 +32,9 @@ function problemBody(err: HeraldError): Record<string, unknown> {
     title: PROBLEMS[err.code].title,
     status: err.status,
     detail: err.message,
+    // The same text again under the name SDKs read (the WorkOS SDK's exceptions
+    // take `message`), so a client's error shows Herald's reason.
+    message: err.message,
     code: err.code,
   };
   if (err.field !== undefined) body.field = err.field;

@@ -76,6 +76,28 @@ export class EventReader {
     return event.sequence;
   }
 
+  /** One event by id; events past the retention horizon are gone even before deletion runs. */
+  async get(tenantId: string, id: string): Promise<StoredEvent | null> {
+    if (!parseEventId(id)) return null;
+    const event = await this.#store.eventGetById({ tenantId, id });
+    return event && event.createdAt >= this.#horizon() ? event : null;
+  }
+
+  /** The tenant's newest sequence (0 for an empty log): where a stream of new events starts. */
+  async head(tenantId: string): Promise<number> {
+    const [last] = await this.#store.eventList({
+      tenantId,
+      afterSequence: null,
+      order: 'desc',
+      limit: 1,
+      types: null,
+      organizationId: null,
+      rangeStart: null,
+      rangeEnd: null,
+    });
+    return last?.sequence ?? 0;
+  }
+
   #params(q: EventQuery, afterSequence: number | null): EventListParams {
     const horizon = this.#horizon();
     return {

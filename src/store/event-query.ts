@@ -28,7 +28,7 @@ export function buildEventListQuery(
   if (p.rangeStart) where.push(`created_at >= ${arg(toDbTime(p.rangeStart))}`);
   if (p.rangeEnd) where.push(`created_at < ${arg(toDbTime(p.rangeEnd))}`);
   const sql =
-    'SELECT tenant_id, sequence, id, type, organization_id, data, created_at FROM events' +
+    'SELECT tenant_id, sequence, id, type, organization_id, data, created_at, log_level FROM events' +
     ` WHERE ${where.join(' AND ')} ORDER BY sequence ${p.order === 'asc' ? 'ASC' : 'DESC'}` +
     ` LIMIT ${arg(p.limit)}`;
   return { sql, args };

@@ -220,6 +220,31 @@ export function describeStore(factory: StoreFactory): void {
         expect(read).toEqual(stored?.event);
       });
 
+      it("stores each event's log level, or none, and reads it back on every path", async () => {
+        const appended = await store.eventAppend({
+          tenantId: tenant.id,
+          events: [
+            ev('f', {}, { level: 3 }),
+            ev('s'),
+            ev('fp', {}, { level: 0, idempotencyKey: 'k' }),
+          ],
+        });
+        expect(appended.map((a) => a.event.level)).toEqual([3, null, 0]);
+        const listed = await store.eventList({ ...listAll, tenantId: tenant.id });
+        expect(listed.map((e) => e.level)).toEqual([3, null, 0]);
+        const byId = await store.eventGetById({
+          tenantId: tenant.id,
+          id: appended[0]?.event.id ?? '',
+        });
+        expect(byId?.level).toBe(3);
+        const [replay] = await store.eventAppend({
+          tenantId: tenant.id,
+          events: [ev('fp', {}, { idempotencyKey: 'k' })],
+        });
+        expect(replay?.replayed).toBe(true);
+        expect(replay?.event.level).toBe(0);
+      });
+
       it('returns the first event for a repeated idempotency key without consuming a sequence', async () => {
         const [first] = await store.eventAppend({
           tenantId: tenant.id,

@@ -35,7 +35,7 @@ describe.each(await testBackends())('bad input (%s)', (backend) => {
   it.each([
     ['missing event', { data: {} }, 'event'],
     ['missing data', { event: 'a.b' }, 'data'],
-    ['event type without a dot', { event: 'created', data: {} }, 'event'],
+    ['event type of one capitalised segment', { event: 'Created', data: {} }, 'event'],
     ['event type with spaces', { event: 'user created.x', data: {} }, 'event'],
     ['data not an object', { event: 'a.b', data: [1, 2] }, 'data'],
     ['data a string', { event: 'a.b', data: 'x' }, 'data'],

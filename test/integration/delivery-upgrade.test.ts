@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.ts';
+import { newEventId } from '../../src/domain/ids.ts';
 import { startHerald } from '../../src/main.ts';
 import { createApiKey } from '../../src/services/api-keys.ts';
 import { readMigrationFiles } from '../../src/store/migration-files.ts';
@@ -40,24 +41,27 @@ describe('upgrade from the leased-delivery schema (sqlite)', () => {
     }
     raw.close();
 
-    // Events through today's append path (the log's schema did not change).
     const pre = new SqliteStore({ path });
     const tenant = await pre.tenantEnsure({ name: 'default' });
-    const appended = await pre.eventAppend({
-      tenantId: tenant.id,
-      events: Array.from({ length: 20 }, (_, i) => ({
-        type: 'up.grade',
-        data: { i },
-        organizationId: null,
-        idempotencyKey: null,
-      })),
-    });
     await pre.close();
-    const ids = appended.map((a) => a.event.id);
 
-    // The old engine's state: fanned out up to 10, rows in every state.
+    // The old engine's state: the log in the old schema (today's append path
+    // writes columns added since), fanned out up to 10, rows in every state.
     const db = new DatabaseSync(path);
     const now = Date.now();
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      ids.push(newEventId(now, ids.at(-1) ?? null));
+      db.prepare(
+        'INSERT INTO events (tenant_id, sequence, id, type, organization_id, idempotency_key, data, created_at) VALUES (?, ?, ?, ?, NULL, NULL, ?, ?)',
+      ).run(tenant.id, i + 1, ids[i] as string, 'up.grade', JSON.stringify({ i }), now);
+    }
+    db.prepare('INSERT INTO streams VALUES (?, ?, ?, ?)').run(
+      tenant.id,
+      20,
+      ids[19] as string,
+      now,
+    );
     db.prepare(
       `INSERT INTO endpoints (id, tenant_id, url, description, active, event_types, secrets, format,
         batch_size, batch_wait_ms, max_concurrency, ordered, ordered_key, retry, timeout_connect_ms,

@@ -20,9 +20,9 @@ describe.each(await testBackends())('Server-Sent Events (%s)', (backend) => {
   });
   afterAll(() => server.close());
 
-  it('streams history and then new events as they commit, each with id set to the event id', async () => {
+  it('with from=start streams history and then new events as they commit, each with id set to the event id and event to its type', async () => {
     const first = await api.post('/events', { event: 'user.created', data: { n: 1 } });
-    const sse = await openSse(`${server.url}/events/stream?events=user.created`, {
+    const sse = await openSse(`${server.url}/events/stream?events=user.created&from=start`, {
       authorization: `Bearer ${key}`,
     });
     expect(sse.status).toBe(200);
@@ -32,7 +32,23 @@ describe.each(await testBackends())('Server-Sent Events (%s)', (backend) => {
     const msgs = await sse.waitForMessages(2);
     sse.close();
     expect(msgs.map((m) => m.id)).toEqual([first.body.id, third.body.id]);
+    expect(msgs.map((m) => m.event)).toEqual(['user.created', 'user.created']);
     expect(JSON.parse(msgs[1]?.data as string)).toEqual(third.body);
+  });
+
+  it('without a cursor starts at the head: only events committed after it opened', async () => {
+    await api.post('/events', { event: 'team.renamed', data: { n: 'old' } });
+    const sse = await openSse(`${server.url}/events/stream?events=team.renamed`, {
+      authorization: `Bearer ${key}`,
+    });
+    await sse.waitForComment('connected');
+    const fresh = await api.post('/events', { event: 'team.renamed', data: { n: 'new' } });
+    const msgs = await sse.waitForMessages(1);
+    // A heartbeat after the new event proves nothing else is still on its way.
+    sse.comments.length = 0;
+    await sse.waitForComment('heartbeat');
+    sse.close();
+    expect(msgs.map((m) => m.id)).toEqual([fresh.body.id]);
   });
 
   it('resumes exactly after Last-Event-ID', async () => {

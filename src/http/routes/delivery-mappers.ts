@@ -2,6 +2,7 @@
 // Authorization value never leave through these, except `secret` on request.
 import type { AttemptRow, DeliveryRow } from '../../domain/delivery.ts';
 import type { EndpointRow } from '../../domain/endpoint.ts';
+import { levelName } from '../../domain/log-level.ts';
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
@@ -38,6 +39,9 @@ export function endpointOut(ep: EndpointRow, opts: { withSecret?: boolean } = {}
     failing_since: iso(ep.failingSince),
     last_success_at: iso(ep.lastSuccessAt),
     last_failure_at: iso(ep.lastFailureAt),
+    source: ep.source,
+    headers: Object.keys(ep.headers).sort(),
+    min_level: ep.minLevel === null ? null : levelName(ep.minLevel),
     created_at: ep.createdAt.toISOString(),
     updated_at: ep.updatedAt.toISOString(),
     ...(opts.withSecret && current ? { secret: current.secret } : {}),

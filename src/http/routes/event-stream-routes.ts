@@ -1,5 +1,8 @@
 // GET /events/stream: Server-Sent Events. Each event is sent with `id:` set to
-// its event id, so EventSource's Last-Event-ID resumes exactly after it.
+// its event id, so EventSource's Last-Event-ID resumes exactly after it, and
+// `event:` set to its type, so addEventListener('user.created') works. A
+// stream without a cursor starts at the head (new events only), as a live
+// feed should; `from=start` replays the retained history first.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { toEventOut } from '../../domain/event.ts';
 import type { EventQuery, EventReader } from '../../services/event-reader.ts';
@@ -73,11 +76,16 @@ export const eventStreamRoutes =
         const waiter = deps.reader.waiter(auth.tenantId);
         let cursor: number | null;
         try {
-          cursor = await deps.reader.resolveCursor(
-            auth.tenantId,
-            cursorText,
-            typeof lastEventId === 'string' && lastEventId ? 'Last-Event-ID' : 'after',
-          );
+          cursor =
+            cursorText === null
+              ? q.from === 'start'
+                ? null
+                : await deps.reader.head(auth.tenantId)
+              : await deps.reader.resolveCursor(
+                  auth.tenantId,
+                  cursorText,
+                  typeof lastEventId === 'string' && lastEventId ? 'Last-Event-ID' : 'after',
+                );
         } catch (err) {
           waiter.close();
           stream.release();
@@ -136,7 +144,10 @@ export const eventStreamRoutes =
             let paused = false;
             for (const e of page) {
               if (signal.aborted || raw.destroyed) break;
-              raw.write(`id: ${e.id}\ndata: ${JSON.stringify(toEventOut(e))}\n\n`);
+              // Type names cannot hold a newline (event-type.ts), so one line each.
+              raw.write(
+                `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(toEventOut(e))}\n\n`,
+              );
               cursor = e.sequence;
               if (!roomLeft()) {
                 paused = true;

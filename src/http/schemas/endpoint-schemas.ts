@@ -1,9 +1,12 @@
 // Wire shapes of webhook endpoints and deliveries. Range and shape rules live
 // here; rules a schema cannot express (SSRF, secrets, retry presets, format and
 // batch combinations) are checked in services/delivery/endpoint-config.ts.
-import { type TOptional, type TSchema, Type } from '@sinclair/typebox';
+import { type TLiteral, type TOptional, type TSchema, Type } from '@sinclair/typebox';
+import { DEFAULT_CE_SOURCE } from '../../domain/cloudevents.ts';
+import { PAYLOAD_FORMATS, type PayloadFormat } from '../../domain/payload-format.ts';
 import { RETRY_PRESET_NAMES } from '../../domain/retry-schedule.ts';
 import { HEADER_VALUE_PATTERN } from '../../domain/text-rules.ts';
+import { LogLevelSchema } from './event-schemas.ts';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -74,11 +77,10 @@ const configProps = {
         'Sent verbatim as the Authorization header: tab, printable ASCII and Latin-1 letters (no CR, LF or other control characters).',
     }),
   ),
-  format: Type.Union([
-    Type.Literal('json'),
-    Type.Literal('json_array'),
-    Type.Literal('json_lines'),
-  ]),
+  format: Type.Union(PAYLOAD_FORMATS.map((f) => Type.Literal(f)) as [TLiteral<PayloadFormat>], {
+    description:
+      'json (one event per request), json_array, json_lines, or CloudEvents 1.0: cloudevents (structured), cloudevents_binary (ce-* headers), cloudevents_batch.',
+  }),
   content_type: Nullable(
     // Parameters are visible ASCII, spaces and tabs: the value is sent as a header.
     Type.String({ minLength: 3, maxLength: 255, pattern: '^[!-~]+/[!-~]+([\\t ]*;[\\t -~]*)?$' }),
@@ -96,6 +98,21 @@ const configProps = {
   disable_after: DisableAfter,
   notify_url: Nullable(Type.String({ minLength: 1, maxLength: 2048 })),
   notify_success: Type.Boolean(),
+  source: Nullable(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      pattern: '^[!-~]+$',
+      description: `CloudEvents \`source\` (a URI-reference) of the events sent in the cloudevents formats; default ${DEFAULT_CE_SOURCE}.`,
+    }),
+  ),
+  headers: Nullable(
+    Type.Record(Type.String(), Type.String(), {
+      description:
+        'Custom request headers, name → value (at most 20). Hop-by-hop headers, Host, Content-Length, Content-Type, Authorization, webhook-* and ce-* are refused; null clears.',
+    }),
+  ),
+  min_level: Nullable(LogLevelSchema),
 };
 
 const optional = <T extends Record<string, TSchema>>(props: T) =>
@@ -111,6 +128,15 @@ export const EndpointIn = Type.Object(
     ...optional(rest),
     secret: Type.Optional(
       Type.String({ description: 'whsec_ + base64 of 24–64 bytes; generated when omitted.' }),
+    ),
+    start_from: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 255,
+        default: 'now',
+        description:
+          'Where delivery starts (Auth0 START_FROM): `now` (the default) for events published from now on, `start` for the whole retained history, or an event id to deliver the events after it.',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -154,6 +180,12 @@ export const EndpointOut = Type.Object(
     failing_since: Nullable(Type.String({ format: 'date-time' })),
     last_success_at: Nullable(Type.String({ format: 'date-time' })),
     last_failure_at: Nullable(Type.String({ format: 'date-time' })),
+    source: Nullable(Type.String()),
+    min_level: Nullable(Type.String()),
+    headers: Type.Array(Type.String(), {
+      description:
+        'Names of the custom headers sent (values are never shown: they often hold keys).',
+    }),
     created_at: Type.String({ format: 'date-time' }),
     updated_at: Type.String({ format: 'date-time' }),
     secret: Type.Optional(

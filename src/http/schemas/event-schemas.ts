@@ -1,15 +1,24 @@
 // Wire shapes of the Events API. These schemas are the single source for
 // request validation, response serialization and the OpenAPI document.
-import { Type } from '@sinclair/typebox';
+import { type TLiteral, Type } from '@sinclair/typebox';
 import { EVENT_TYPE_MAX_LENGTH, EVENT_TYPE_PATTERN } from '../../domain/event-type.ts';
+import { LOG_LEVELS, type LogLevel } from '../../domain/log-level.ts';
 
 const EventType = Type.String({
   pattern: EVENT_TYPE_PATTERN,
   maxLength: EVENT_TYPE_MAX_LENGTH,
   description:
-    'Event type: dot-separated segments of letters, digits and underscores, e.g. user.created.',
+    'Event type: dot-separated segments of letters, digits and underscores, e.g. user.created; or one lowercase segment such as an Auth0 log type code (f, s, fp).',
   examples: ['user.created'],
 });
+
+export const LogLevelSchema = Type.Union(
+  LOG_LEVELS.map((l) => Type.Literal(l)) as [TLiteral<LogLevel>],
+  {
+    description:
+      'Log level (Auth0 LOG_LEVEL 0-4: debug, info, warning, error, critical); endpoints with a min_level receive only events at or above it.',
+  },
+);
 
 const Id255 = (description: string) => Type.String({ minLength: 1, maxLength: 255, description });
 
@@ -28,6 +37,7 @@ export const EventIn = Type.Object(
         'Idempotency key: publishing the same key again returns the first event instead of storing a second.',
       ),
     ),
+    level: Type.Optional(LogLevelSchema),
   },
   { additionalProperties: false },
 );
@@ -52,6 +62,7 @@ export const EventOut = Type.Object(
       sequence: Type.Integer(),
       organization_id: Type.Optional(Type.String()),
     }),
+    level: Type.Optional(LogLevelSchema),
   },
   { $id: 'Event' },
 );
@@ -109,4 +120,31 @@ export const EventListQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const EventStreamQuery = Type.Object(filterProps, { additionalProperties: false });
+export const EventStreamQuery = Type.Object(
+  {
+    ...filterProps,
+    from: Type.Optional(
+      Type.Union([Type.Literal('now'), Type.Literal('start')], {
+        default: 'now',
+        description:
+          'Where a stream without `after` or Last-Event-ID starts: `now` (the default) sends only events committed from now on; `start` replays the retained history first.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const EventIdParams = Type.Object({
+  id: Type.String({ description: 'The event id, e.g. event_01J…' }),
+});
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      description:
+        "Stripe-style idempotency key, an alternative to the body's `id`: publishing with the same key again returns the first event. On a batch, event i is keyed `<key>:<i>` unless it has its own `id`.",
+    }),
+  ),
+});

@@ -5,9 +5,15 @@
 // reported as a 422 naming the field. Nothing is stored before this passes.
 
 import type { EndpointConfig } from '../../domain/endpoint.ts';
+import { checkCustomHeaders } from '../../domain/endpoint-headers.ts';
 import { checkEndpointUrl } from '../../domain/endpoint-url.ts';
 import { isValidEventPattern } from '../../domain/event-filter.ts';
-import { isPayloadFormat } from '../../domain/payload-format.ts';
+import { type LogLevel, levelRank } from '../../domain/log-level.ts';
+import {
+  isPayloadFormat,
+  isSingleEventFormat,
+  PAYLOAD_FORMATS,
+} from '../../domain/payload-format.ts';
 import { HeraldError } from '../../domain/problem.ts';
 import { resolveRetrySchedule } from '../../domain/retry-schedule.ts';
 import { isValidSecret, SECRET_MAX_BYTES, SECRET_MIN_BYTES } from '../../domain/signature.ts';
@@ -32,6 +38,9 @@ export interface EndpointInput {
   disable_after?: { failures?: number | null; duration?: number | null };
   notify_url?: string | null;
   notify_success?: boolean;
+  source?: string | null;
+  headers?: Record<string, string> | null;
+  min_level?: LogLevel | null;
 }
 
 export const ENDPOINT_DEFAULTS: Omit<EndpointConfig, 'url'> = {
@@ -56,6 +65,9 @@ export const ENDPOINT_DEFAULTS: Omit<EndpointConfig, 'url'> = {
   disableAfterMs: null,
   notifyUrl: null,
   notifySuccess: false,
+  source: null,
+  headers: {},
+  minLevel: null,
 };
 
 const invalid = (field: string, detail: string) =>
@@ -103,10 +115,18 @@ export function buildEndpointConfig(
           : Math.round(input.disable_after.duration * 1000),
     notifyUrl: pick(input.notify_url, b.notifyUrl),
     notifySuccess: pick(input.notify_success, b.notifySuccess),
+    source: pick(input.source, b.source),
+    headers: input.headers === undefined ? b.headers : (input.headers ?? {}),
+    minLevel:
+      input.min_level === undefined
+        ? b.minLevel
+        : input.min_level === null
+          ? null
+          : levelRank(input.min_level),
   };
   if (input.format !== undefined) {
     if (!isPayloadFormat(input.format)) {
-      throw invalid('format', 'format must be one of json, json_array, json_lines');
+      throw invalid('format', `format must be one of ${PAYLOAD_FORMATS.join(', ')}`);
     }
     c.format = input.format;
   }
@@ -128,12 +148,14 @@ export function buildEndpointConfig(
     }
   });
   c.eventTypes = [...new Set(c.eventTypes)];
+  const headers = checkCustomHeaders(c.headers);
+  if (!headers.ok) throw invalid(headers.field, headers.reason);
   const retry = resolveRetrySchedule(c.retry);
   if (!retry.ok) throw invalid('retry', retry.reason);
-  if (c.format === 'json' && c.batchSize > 1) {
+  if (isSingleEventFormat(c.format) && c.batchSize > 1) {
     throw invalid(
       'batch_size',
-      'the json format sends one event per request, so batch_size must be 1; use json_array or json_lines to batch',
+      `the ${c.format} format sends one event per request, so batch_size must be 1; use json_array, json_lines or cloudevents_batch to batch`,
     );
   }
   if (c.orderedBy === 'organization' && !c.ordered) {

@@ -20,7 +20,7 @@ import {
 } from '../../domain/delivery.ts';
 import type { DisabledReason, EndpointHealthState, EndpointRow } from '../../domain/endpoint.ts';
 import { type StoredEvent, toEventOut } from '../../domain/event.ts';
-import { compileEventFilter } from '../../domain/event-filter.ts';
+import { compileEndpointFilter, type EndpointEventFilter } from '../../domain/event-filter.ts';
 import { foldOutcome } from '../../domain/health-fold.ts';
 import type { DeliveryWrite, EndpointProgress } from '../../store/delivery-store.ts';
 import type { Store } from '../../store/store.ts';
@@ -80,7 +80,7 @@ export class EndpointConsumer implements ProgressSource {
   readonly endpointId: string;
   #ep: EndpointRow;
   readonly #ctx: ConsumerContext;
-  #matches: (type: string) => boolean;
+  #matches: EndpointEventFilter;
   #health: EndpointHealthState;
   #healthEpoch: number;
   #healthDirty = false;
@@ -131,7 +131,7 @@ export class EndpointConsumer implements ProgressSource {
     this.endpointId = ep.id;
     this.#ep = ep;
     this.#ctx = ctx;
-    this.#matches = compileEventFilter(ep.eventTypes);
+    this.#matches = compileEndpointFilter(ep);
     this.#health = pickHealth(ep);
     this.#healthEpoch = ep.healthEpoch;
     this.#readSeq = ep.cursor;
@@ -184,7 +184,7 @@ export class EndpointConsumer implements ProgressSource {
    */
   async reload(row: EndpointRow): Promise<void> {
     this.#ep = row;
-    this.#matches = compileEventFilter(row.eventTypes);
+    this.#matches = compileEndpointFilter(row);
     if (this.#limiter.max !== row.maxConcurrency) {
       this.#limiter = new AimdLimiter({ max: row.maxConcurrency });
     }
@@ -293,7 +293,7 @@ export class EndpointConsumer implements ProgressSource {
     if (!last) return;
     let pos = this.#readPos;
     events.forEach((e, i) => {
-      if (!this.#matches(e.type)) return;
+      if (!this.#matches(e)) return;
       pos += 1;
       this.#unsent.push({ event: e, position: pos });
       this.#unsentJson.set(e.id, json[i] as string);

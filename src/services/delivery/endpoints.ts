@@ -9,8 +9,8 @@ import {
 } from '../../domain/delivery.ts';
 import { type EndpointRow, orderKeyOf } from '../../domain/endpoint.ts';
 import { type StoredEvent, toEventOut } from '../../domain/event.ts';
-import { compileEventFilter } from '../../domain/event-filter.ts';
-import { newEventId } from '../../domain/ids.ts';
+import { compileEndpointFilter } from '../../domain/event-filter.ts';
+import { newEventId, parseEventId } from '../../domain/ids.ts';
 import { HeraldError } from '../../domain/problem.ts';
 import { generateSecret } from '../../domain/signature.ts';
 import type { Store } from '../../store/store.ts';
@@ -40,19 +40,39 @@ export class EndpointService {
     this.#opts = opts;
   }
 
-  async create(tenantId: string, input: EndpointInput & { secret?: string }): Promise<EndpointRow> {
+  async create(
+    tenantId: string,
+    input: EndpointInput & { secret?: string; start_from?: string },
+  ): Promise<EndpointRow> {
     const config = buildEndpointConfig(input, null, this.#opts);
     if (input.secret !== undefined) assertValidSecret(input.secret);
-    // A new endpoint receives events published from now on.
-    const head = await this.#store.eventHead({ tenantId });
+    const cursor = await this.#startCursor(tenantId, input.start_from ?? 'now');
     const row = await this.#store.endpointCreate({
       tenantId,
       config,
       secret: input.secret ?? generateSecret(),
-      cursor: head,
+      cursor,
     });
     await this.#opts.wake();
     return row;
+  }
+
+  /** The sequence a new endpoint's cursor starts at: delivery begins after it. */
+  async #startCursor(tenantId: string, startFrom: string): Promise<number> {
+    if (startFrom === 'now') return this.#store.eventHead({ tenantId });
+    // Sequences start at 1, so 0 is before everything still retained.
+    if (startFrom === 'start') return 0;
+    const event = parseEventId(startFrom)
+      ? await this.#store.eventGetById({ tenantId, id: startFrom })
+      : null;
+    if (!event) {
+      throw new HeraldError(
+        'validation_failed',
+        `start_from must be now, start or the id of an event in this environment; ${startFrom} is none of these`,
+        { field: 'start_from' },
+      );
+    }
+    return event.sequence;
   }
 
   async get(tenantId: string, id: string): Promise<EndpointRow> {
@@ -156,7 +176,7 @@ export class EndpointService {
       await this.#opts.wake();
       return { deliveries: n, events: 0 };
     }
-    const matches = compileEventFilter(ep.eventTypes);
+    const matches = compileEndpointFilter(ep);
     const events: StoredEvent[] = [];
     let after: number | null = null;
     while (events.length < MAX_REPLAY_EVENTS) {
@@ -172,7 +192,7 @@ export class EndpointService {
       });
       // Every matching event, also those past the cursor: its owner may have
       // sent them already without having committed the cursor yet.
-      const batch = page.filter((e) => matches(e.type));
+      const batch = page.filter(matches);
       events.push(...batch.slice(0, MAX_REPLAY_EVENTS - events.length));
       const last = page.at(-1);
       if (!last || page.length < 1000) break;
@@ -238,6 +258,7 @@ export class EndpointService {
       sequence: 0,
       type: TEST_EVENT_TYPE,
       data: { message: 'This is a test event sent by Herald.' },
+      level: null,
       organizationId: null,
       createdAt: now,
     });

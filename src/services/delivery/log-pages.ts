@@ -26,6 +26,7 @@ function toEntry(e: StoredEvent): LogEntry {
     type: e.type,
     organizationId: e.organizationId,
     createdAt: e.createdAt,
+    level: e.level,
   };
 }
 

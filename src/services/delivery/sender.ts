@@ -100,15 +100,17 @@ export class Sender {
     events: readonly string[],
     now = new Date(),
   ): Promise<AttemptOutcome> {
-    const rendered = renderSerialized(ep.format, events);
+    const rendered = renderSerialized(ep.format, events, { source: ep.source });
     const secrets = ep.secrets
       .filter((s) => s.expiresAt === null || s.expiresAt > now)
       .map((s) => s.secret);
     const range = (a: number, b: number) => (a === b ? String(a) : `${a}-${b}`);
     const headers: Record<string, string> = {
+      ...ep.headers,
       'content-type': ep.contentType ?? rendered.contentType,
       'user-agent': this.#opts.userAgent,
       'webhook-sequence': range(delivery.firstSequence, delivery.lastSequence),
+      ...rendered.headers,
       ...webhookHeaders({
         msgId: delivery.id,
         timestamp: Math.floor(now.getTime() / 1000),
@@ -124,6 +126,7 @@ export class Sender {
     if (ep.authorization !== null) headers.authorization = ep.authorization;
     const recorded = { ...headers };
     if (recorded.authorization !== undefined) recorded.authorization = REDACTED;
+    for (const name of Object.keys(ep.headers)) recorded[name] = REDACTED;
     const attempt = (fields: Partial<NewAttempt>, started: number): NewAttempt => ({
       attemptedAt: now,
       requestHeaders: recorded,

@@ -40,6 +40,9 @@ export interface EndpointDbRow {
   disable_after_ms: string | null;
   notify_url: string | null;
   notify_success: boolean;
+  ce_source: string | null;
+  custom_headers: Record<string, string>;
+  min_log_level: number | null;
   created_at: Date;
   updated_at: Date;
   dispatch_cursor: string;
@@ -85,6 +88,9 @@ export function toEndpointRow(r: EndpointDbRow): EndpointRow {
     disableAfterMs: r.disable_after_ms === null ? null : Number(r.disable_after_ms),
     notifyUrl: r.notify_url,
     notifySuccess: r.notify_success,
+    source: r.ce_source,
+    headers: r.custom_headers,
+    minLevel: r.min_log_level,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     cursor: Number(r.dispatch_cursor),
@@ -128,6 +134,9 @@ function configColumns(c: EndpointConfig): [string, unknown, string][] {
     ['disable_after_ms', c.disableAfterMs, 'int8'],
     ['notify_url', c.notifyUrl, 'text'],
     ['notify_success', c.notifySuccess, 'bool'],
+    ['ce_source', c.source, 'text'],
+    ['custom_headers', JSON.stringify(c.headers), 'jsonb'],
+    ['min_log_level', c.minLevel, 'int2'],
   ];
 }
 

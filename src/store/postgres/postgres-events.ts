@@ -19,9 +19,11 @@ export interface EventDbRow {
   organization_id: string | null;
   data: Record<string, unknown>;
   created_at: Date;
+  log_level: number | null;
 }
 
-export const COLUMNS = 'tenant_id, sequence, id, type, organization_id, data, created_at';
+export const COLUMNS =
+  'tenant_id, sequence, id, type, organization_id, data, created_at, log_level';
 
 export function toStored(r: EventDbRow): StoredEvent {
   return {
@@ -32,6 +34,7 @@ export function toStored(r: EventDbRow): StoredEvent {
     organizationId: r.organization_id,
     data: r.data,
     createdAt: r.created_at,
+    level: r.log_level,
   };
 }
 
@@ -39,7 +42,7 @@ const LOCK_HEAD =
   'SELECT last_sequence, last_event_id, last_created_at FROM streams WHERE tenant_id = $1 FOR UPDATE';
 
 const FIND_BY_KEYS = `
-SELECT k.key, e.tenant_id, e.sequence, e.id, e.type, e.organization_id, e.data, e.created_at
+SELECT k.key, e.tenant_id, e.sequence, e.id, e.type, e.organization_id, e.data, e.created_at, e.log_level
   FROM event_idempotency k
   JOIN events e ON e.tenant_id = k.tenant_id AND e.sequence = k.sequence
                AND e.created_at = k.created_at
@@ -48,10 +51,10 @@ SELECT k.key, e.tenant_id, e.sequence, e.id, e.type, e.organization_id, e.data, 
 // One statement writes the events, their keys and the new head.
 const WRITE = `
 WITH inserted AS (
-  INSERT INTO events (tenant_id, sequence, id, type, organization_id, data, created_at)
-  SELECT $1::text, u.sequence, u.id, u.type, u.organization_id, u.data::json, $7::timestamptz
-    FROM unnest($2::int8[], $3::text[], $4::text[], $5::text[], $6::text[])
-      AS u(sequence, id, type, organization_id, data)
+  INSERT INTO events (tenant_id, sequence, id, type, organization_id, data, created_at, log_level)
+  SELECT $1::text, u.sequence, u.id, u.type, u.organization_id, u.data::json, $7::timestamptz, u.log_level
+    FROM unnest($2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], $13::int2[])
+      AS u(sequence, id, type, organization_id, data, log_level)
 ), keyed AS (
   INSERT INTO event_idempotency (tenant_id, key, event_id, sequence, created_at)
   SELECT $1::text, u.key, u.event_id, u.sequence, $7::timestamptz
@@ -146,6 +149,7 @@ async function appendGroupInTransaction(
         organizationId: e.organizationId,
         data: e.data,
         createdAt: new Date(createdAt),
+        level: e.level ?? null,
       };
       if (e.idempotencyKey !== null) byKey.set(e.idempotencyKey, event);
       rows.push({ event, key: e.idempotencyKey, data: g.data[i] as string });
@@ -170,6 +174,7 @@ async function appendGroupInTransaction(
     keyed.map((r) => r.event.sequence),
     sequence,
     lastId,
+    rows.map((r) => r.event.level),
   ]);
   return { appended, head: sequence };
 }

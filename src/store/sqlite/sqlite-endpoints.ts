@@ -37,6 +37,9 @@ export interface EndpointDbRow {
   disable_after_ms: number | null;
   notify_url: string | null;
   notify_success: number;
+  ce_source: string | null;
+  custom_headers: string;
+  min_log_level: number | null;
   created_at: number;
   updated_at: number;
   dispatch_cursor: number;
@@ -81,6 +84,9 @@ export function toEndpointRow(r: EndpointDbRow): EndpointRow {
     disableAfterMs: r.disable_after_ms,
     notifyUrl: r.notify_url,
     notifySuccess: r.notify_success === 1,
+    source: r.ce_source,
+    headers: JSON.parse(r.custom_headers),
+    minLevel: r.min_log_level,
     createdAt: new Date(r.created_at),
     updatedAt: new Date(r.updated_at),
     cursor: r.dispatch_cursor,
@@ -123,6 +129,9 @@ function configColumns(c: EndpointConfig): [string, string | number | null][] {
     ['disable_after_ms', c.disableAfterMs],
     ['notify_url', c.notifyUrl],
     ['notify_success', c.notifySuccess ? 1 : 0],
+    ['ce_source', c.source],
+    ['custom_headers', JSON.stringify(c.headers)],
+    ['min_log_level', c.minLevel],
   ];
 }
 

@@ -15,10 +15,11 @@ interface EventDbRow {
   organization_id: string | null;
   data: string;
   created_at: number;
+  log_level: number | null;
 }
 
 const SELECT =
-  'SELECT tenant_id, sequence, id, type, organization_id, data, created_at FROM events';
+  'SELECT tenant_id, sequence, id, type, organization_id, data, created_at, log_level FROM events';
 
 function toStored(r: EventDbRow): StoredEvent {
   return {
@@ -29,10 +30,11 @@ function toStored(r: EventDbRow): StoredEvent {
     organizationId: r.organization_id,
     data: JSON.parse(r.data),
     createdAt: new Date(r.created_at),
+    level: r.log_level,
   };
 }
 
-const COLUMNS_PER_ROW = 8;
+const COLUMNS_PER_ROW = 9;
 /**
  * Rows per INSERT statement. Each statement run crosses from JS into SQLite
  * and back. Inserting 500 events took 2.7-3.2 ms of CPU row by row, 1.8-2.4
@@ -52,8 +54,8 @@ const insertSql: string[] = [];
 
 function insertStatementSql(rows: number): string {
   insertSql[rows] ??=
-    'INSERT OR FAIL INTO events (tenant_id, sequence, id, type, organization_id, idempotency_key, data, created_at) VALUES ' +
-    new Array(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+    'INSERT OR FAIL INTO events (tenant_id, sequence, id, type, organization_id, idempotency_key, data, created_at, log_level) VALUES ' +
+    new Array(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
   return insertSql[rows];
 }
 
@@ -80,7 +82,7 @@ function priorByKey(stmt: Stmt, tenantId: string, p: EventAppendParams): Map<str
   const found = new Map<string, StoredEvent>();
   if (keys.size === 0) return found;
   const rows = stmt(
-    'SELECT tenant_id, sequence, id, type, organization_id, data, created_at, idempotency_key FROM events' +
+    'SELECT tenant_id, sequence, id, type, organization_id, data, created_at, log_level, idempotency_key FROM events' +
       ' WHERE tenant_id = ? AND idempotency_key IN (SELECT value FROM json_each(?))',
   ).all(tenantId, JSON.stringify([...keys])) as unknown as (EventDbRow & {
     idempotency_key: string;
@@ -130,6 +132,7 @@ export function appendEvents(stmt: Stmt, p: EventAppendParams, now: number): App
       e.idempotencyKey,
       e.dataJson ?? JSON.stringify(e.data),
       createdAt,
+      e.level ?? null,
     );
     const stored: StoredEvent = {
       id: lastId,
@@ -139,6 +142,7 @@ export function appendEvents(stmt: Stmt, p: EventAppendParams, now: number): App
       organizationId: e.organizationId,
       data: e.data,
       createdAt: createdAtDate,
+      level: e.level ?? null,
     };
     if (e.idempotencyKey !== null) byKey.set(e.idempotencyKey, stored);
     out.push({ event: stored, replayed: false });
