@@ -262,13 +262,29 @@ export async function listEndpoints(
 
 /**
  * One statement: the endpoint row is locked first, then ON DELETE CASCADE
- * removes its deliveries (and theirs, the attempts). Every writer of
- * deliveries locks the endpoint row before delivery rows in the same way
- * (postgres-delivery-commit.ts, deliveryRetry), so they cannot deadlock with
- * a delete: a group commit that waits for it finds the endpoint gone and
- * drops its rows.
+ * removes its deliveries (and theirs, the attempts). Writers of deliveries
+ * lock the endpoint row before delivery rows (postgres-delivery-commit.ts,
+ * deliveryRetry), and a group commit that waits for a delete finds the
+ * endpoint gone and drops its rows. One cycle remains: while the delete waits
+ * for a commit that holds the endpoint shared, it holds the row's place in the
+ * lock queue, and a second commit of the same delivery ids (an old and a new
+ * owner around a takeover), which that first commit waits for, queues behind
+ * it for the endpoint's update lock. PostgreSQL breaks it by failing the
+ * delete, which has waited longest; run again, it waits for neither.
  */
 export async function deleteEndpoint(q: Queryable, tenantId: string, id: string): Promise<boolean> {
-  const r = await q.query('DELETE FROM endpoints WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
-  return (r.rowCount ?? 0) > 0;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const r = await q.query('DELETE FROM endpoints WHERE tenant_id = $1 AND id = $2', [
+        tenantId,
+        id,
+      ]);
+      return (r.rowCount ?? 0) > 0;
+    } catch (err) {
+      if ((err as { code?: string }).code !== DEADLOCK || attempt >= DELETE_ATTEMPTS) throw err;
+    }
+  }
 }
+
+const DEADLOCK = '40P01';
+const DELETE_ATTEMPTS = 3;
