@@ -10,6 +10,7 @@ import {
   fromCloudEvent,
 } from '../domain/cloudevents.ts';
 import { HeraldError } from '../domain/problem.ts';
+import { parseStrictJson } from './json-body-parser.ts';
 
 function mediaType(request: FastifyRequest): string {
   return (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
@@ -24,13 +25,9 @@ function asObject(value: unknown, field: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** Both CloudEvents JSON media types parse as JSON, within the route's body limit. */
+/** Both CloudEvents JSON media types parse as Herald's own JSON bodies do, within the route's body limit. */
 export function registerCloudEventParsers(app: FastifyInstance): void {
-  app.addContentTypeParser(
-    [CE_STRUCTURED, CE_BATCH],
-    { parseAs: 'string' },
-    app.getDefaultJsonParser('error', 'error'),
-  );
+  app.addContentTypeParser([CE_STRUCTURED, CE_BATCH], { parseAs: 'buffer' }, parseStrictJson);
 }
 
 /** preValidation for POST /events. */

@@ -6,7 +6,7 @@
 // with a prototype) are refused as by Fastify's default, but as a 422 naming
 // the member rather than a 400 calling valid JSON invalid.
 import { isUtf8 } from 'node:buffer';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { findJsonPath } from '../domain/json-shape.ts';
 import { HeraldError } from '../domain/problem.ts';
 
@@ -46,49 +46,52 @@ function bodyProblem(text: string, value: unknown): HeraldError | null {
   return null;
 }
 
+export function parseStrictJson(
+  request: FastifyRequest,
+  body: Buffer | string,
+  done: (err: Error | null, value?: unknown) => void,
+): void {
+  const charset = CHARSET.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    done(
+      new HeraldError(
+        'unsupported_media_type',
+        `request bodies must be JSON in UTF-8; charset=${charset} is not supported`,
+        { field: 'content-type' },
+      ),
+      undefined,
+    );
+    return;
+  }
+  const bytes = body as Buffer;
+  if (!isUtf8(bytes)) {
+    done(new HeraldError('bad_request', 'the request body is not valid UTF-8'), undefined);
+    return;
+  }
+  const text = bytes.toString('utf8');
+  if (text.length === 0) {
+    done(new HeraldError('bad_request', 'the request body is empty; send a JSON value'), undefined);
+    return;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    done(
+      new HeraldError(
+        'bad_request',
+        `the request body is not valid JSON: ${(err as Error).message}`,
+      ),
+      undefined,
+    );
+    return;
+  }
+  const problem = bodyProblem(text, value);
+  done(problem, problem ? undefined : value);
+}
+
 export function registerJsonBodyParser(app: FastifyInstance): void {
   // text/plain (a Fastify default) is not a body any route accepts: 415.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    const charset = CHARSET.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
-    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-      done(
-        new HeraldError(
-          'unsupported_media_type',
-          `request bodies must be JSON in UTF-8; charset=${charset} is not supported`,
-          { field: 'content-type' },
-        ),
-        undefined,
-      );
-      return;
-    }
-    const bytes = body as Buffer;
-    if (!isUtf8(bytes)) {
-      done(new HeraldError('bad_request', 'the request body is not valid UTF-8'), undefined);
-      return;
-    }
-    const text = bytes.toString('utf8');
-    if (text.length === 0) {
-      done(
-        new HeraldError('bad_request', 'the request body is empty; send a JSON value'),
-        undefined,
-      );
-      return;
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      done(
-        new HeraldError(
-          'bad_request',
-          `the request body is not valid JSON: ${(err as Error).message}`,
-        ),
-        undefined,
-      );
-      return;
-    }
-    const problem = bodyProblem(text, value);
-    done(problem, problem ? undefined : value);
-  });
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, parseStrictJson);
 }

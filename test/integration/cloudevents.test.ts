@@ -122,6 +122,28 @@ describe.each(await testBackends())('CloudEvents (%s)', (backend) => {
       expect(batch.body.field).toBe('1.specversion');
       expect((await api.get('/events?order=desc&limit=1')).body.data[0].sequence).toBe(before);
     });
+    it('reads CloudEvents JSON as strictly as any body: invalid UTF-8, 1e400 and NUL in identifiers refused', async () => {
+      const head = async () => (await api.get('/events?order=desc&limit=1')).body.data[0]?.sequence;
+      const before = await head();
+      const headers = { 'content-type': 'application/cloudevents+json' };
+      const ce = (data: string, extra = '') =>
+        `{"specversion":"1.0","id":"s-1","source":"/x","type":"a.b","data":${data}${extra}}`;
+      const badUtf8 = await fetch(`${server.url}/events`, {
+        method: 'POST',
+        headers: { ...headers, authorization: `Bearer ${await server.key()}` },
+        body: Buffer.concat([Buffer.from(ce('{"s":"')), Buffer.from([0xff]), Buffer.from('"}}')]),
+      });
+      expect(badUtf8.status).toBe(400);
+      expect((await api.call('POST', '/events', ce('{"n":1e400}'), headers)).status).toBe(422);
+      const nul = await api.call(
+        'POST',
+        '/events',
+        ce('{}', ',"organizationid":"o\\u0000"'),
+        headers,
+      );
+      expect(nul.status).toBe(422);
+      expect(await head()).toBe(before);
+    });
   });
 
   describe('delivering', () => {
