@@ -55,7 +55,8 @@ describe('herald API commands', { timeout: 240_000 }, () => {
     const noKey = await runCli(['trigger', 'a.b'], { HERALD_URL: herald.url, HERALD_API_KEY: '' });
     expect(noKey.code).toBe(2);
 
-    const badType = await cli('trigger', 'created');
+    // One lowercase word is a valid type (Auth0's log codes are); an upper-case one is not.
+    const badType = await cli('trigger', 'Created');
     expect(badType.code).toBe(1);
     expect(badType.stderr).toMatch(/POST \/events: 4\d\d .*event/);
     const badKey = await runCli([
