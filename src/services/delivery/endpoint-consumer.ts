@@ -111,6 +111,12 @@ export class EndpointConsumer implements ProgressSource {
   /** Ids whose last write is not committed yet: a reload must not bring them back. */
   readonly #uncommitted = new Map<string, number>();
   /**
+   * Order keys with an outcome not yet committed. An ordered key waits for its
+   * commit before its next message goes: otherwise a crash would resend, from
+   * the cursor, messages the receiver already had after later ones.
+   */
+  readonly #uncommittedKeys = new Map<string, number>();
+  /**
    * When recently finished deliveries were committed: a reload whose read
    * began before that commit still sees them open, and must not resend them.
    */
@@ -393,6 +399,7 @@ export class EndpointConsumer implements ProgressSource {
     let pick: Message | null = null;
     if (this.#ep.ordered) {
       const busy = new Set([...this.#inFlight].map((m) => m.orderKey));
+      for (const k of this.#uncommittedKeys.keys()) busy.add(k);
       const heads = new Map<string, Message>();
       for (const m of this.#queued.values()) {
         const h = heads.get(m.orderKey);
@@ -524,6 +531,9 @@ export class EndpointConsumer implements ProgressSource {
     if (decision.status !== 'retrying') m.body = null;
     const token = (this.#uncommitted.get(m.id) ?? 0) + 1;
     this.#uncommitted.set(m.id, token);
+    const key = m.orderKey;
+    const keyHeld = ep.ordered;
+    if (keyHeld) this.#uncommittedKeys.set(key, (this.#uncommittedKeys.get(key) ?? 0) + 1);
     const attemptCount = m.attemptCount;
     this.#ctx.writer.add(this, {
       delivery: write,
@@ -537,7 +547,13 @@ export class EndpointConsumer implements ProgressSource {
       },
       after: () => {
         if (this.#uncommitted.get(m.id) === token) this.#uncommitted.delete(m.id);
-        if (this.#ctx.slotHeldUntilCommitted) this.#ctx.ready(this);
+        let keyFreed = false;
+        if (keyHeld) {
+          const left = (this.#uncommittedKeys.get(key) ?? 0) - 1;
+          if (left > 0) this.#uncommittedKeys.set(key, left);
+          else keyFreed = this.#uncommittedKeys.delete(key);
+        }
+        if (keyFreed || this.#ctx.slotHeldUntilCommitted) this.#ctx.ready(this);
         if (decision.status !== 'retrying') this.#rememberFinished(m.id);
         if (m.kind !== 'event') return;
         if (decision.status === 'failed') {
