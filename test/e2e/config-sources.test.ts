@@ -1,11 +1,10 @@
 // Where the herald command finds its settings besides flags: ./.env (Node's
 // loader, under the real environment) and --config FILE / HERALD_CONFIG (under
 // both). `migrate` shows which data folder won: it creates herald.db there.
-import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, type CliResult } from '../fixtures/cli.ts';
+import { type CliResult, runCli } from '../fixtures/cli.ts';
 import { tempDir } from '../fixtures/test-server.ts';
 
 /** The environment without any Herald setting the test run itself may carry. */
@@ -18,23 +17,7 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 function herald(cwd: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd,
-      env: cleanEnv(env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runCli(args, env, { cwd, base: cleanEnv({}) });
 }
 
 const db = (cwd: string, folder: string) => existsSync(join(cwd, folder, 'herald.db'));
