@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteCommitOffload } from './sqlite-commit-offload.ts';
 import { SqliteStore } from './sqlite-store.ts';
+import { LOOP, SqliteWriteGate } from './sqlite-write-gate.ts';
 
 const empty = { workerId: 'w', now: new Date(), endpoints: [], deliveries: [], attempts: [] };
 
@@ -17,6 +18,7 @@ describe('SqliteCommitOffload', () => {
     const offload = new SqliteCommitOffload({
       path: join(tmpdir(), 'herald-no-such-dir', 'x', 'herald.db'),
       busyTimeoutMs: 100,
+      gate: new SqliteWriteGate(),
     });
     await expect(offload.commit(empty)).rejects.toThrow();
     // The next commit starts a new thread (and fails the same way).
@@ -31,10 +33,41 @@ describe('SqliteCommitOffload', () => {
     dirs.push(dir);
     const store = new SqliteStore({ path: join(dir, 'herald.db') });
     await store.migrate();
-    const offload = new SqliteCommitOffload({ path: join(dir, 'herald.db'), busyTimeoutMs: 1000 });
+    const offload = new SqliteCommitOffload({
+      path: join(dir, 'herald.db'),
+      busyTimeoutMs: 1000,
+      gate: new SqliteWriteGate(),
+    });
     expect(await offload.commit(empty)).toEqual({ lost: [], disabled: [] });
     await offload.close();
     await expect(offload.commit(empty)).rejects.toThrow(/closed/);
+    await store.close();
+  });
+
+  it('writes a commit only while the write gate is its own', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'herald-offload-'));
+    dirs.push(dir);
+    const store = new SqliteStore({ path: join(dir, 'herald.db') });
+    await store.migrate();
+    const gate = new SqliteWriteGate();
+    const offload = new SqliteCommitOffload({
+      path: join(dir, 'herald.db'),
+      busyTimeoutMs: 5000,
+      gate,
+    });
+    await offload.commit(empty); // the thread is up
+    expect(gate.tryAcquire(LOOP)).toBe(true);
+    let done = false;
+    const commit = offload.commit(empty).then(() => {
+      done = true;
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(done).toBe(false);
+    gate.release();
+    await commit;
+    expect(done).toBe(true);
+    expect(gate.free).toBe(true);
+    await offload.close();
     await store.close();
   });
 });

@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import type { DeliveryCommitParams, DeliveryCommitResult } from '../delivery-store.ts';
 import type { CommitReply, CommitRequest, CommitThreadData } from './sqlite-commit-thread.ts';
 import { translateSqliteError } from './sqlite-errors.ts';
+import { COMMIT_THREAD, type SqliteWriteGate } from './sqlite-write-gate.ts';
 
 // The thread's module sits next to this one, as .ts in the sources or .js in a build.
 const THREAD_URL = new URL(
@@ -25,13 +26,15 @@ interface Pending {
 
 export class SqliteCommitOffload {
   readonly #data: CommitThreadData;
+  readonly #gate: SqliteWriteGate;
   #worker: Worker | null = null;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #closed = false;
 
-  constructor(data: CommitThreadData) {
-    this.#data = data;
+  constructor(opts: Omit<CommitThreadData, 'gate'> & { gate: SqliteWriteGate }) {
+    this.#data = { path: opts.path, busyTimeoutMs: opts.busyTimeoutMs, gate: opts.gate.buffer };
+    this.#gate = opts.gate;
   }
 
   commit(params: DeliveryCommitParams): Promise<DeliveryCommitResult> {
@@ -51,6 +54,7 @@ export class SqliteCommitOffload {
     const worker = this.#worker;
     this.#worker = null;
     if (worker) await worker.terminate();
+    this.#gate.releaseIfHeldBy(COMMIT_THREAD);
     this.#failAll(new Error('the store was closed during a delivery commit'));
   }
 
@@ -71,6 +75,7 @@ export class SqliteCommitOffload {
     // back or never begun); the next commit starts a new thread.
     const gone = (err: Error) => {
       if (this.#worker === worker) this.#worker = null;
+      this.#gate.releaseIfHeldBy(COMMIT_THREAD);
       this.#failAll(err);
     };
     worker.on('error', gone);

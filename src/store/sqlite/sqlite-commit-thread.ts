@@ -7,10 +7,13 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DeliveryCommitParams } from '../delivery-store.ts';
 import { commitDeliveries } from './sqlite-delivery-commit.ts';
+import { COMMIT_THREAD, SqliteWriteGate } from './sqlite-write-gate.ts';
 
 export interface CommitThreadData {
   path: string;
   busyTimeoutMs: number;
+  /** The SqliteWriteGate shared with the event loop's connection. */
+  gate: SharedArrayBuffer;
 }
 
 export type CommitRequest = { id: number; params: DeliveryCommitParams };
@@ -19,6 +22,7 @@ export type CommitReply =
   | { id: number; error: { message: string; errcode?: number; code?: string } };
 
 const data = workerData as CommitThreadData;
+const gate = new SqliteWriteGate(data.gate);
 const db = new DatabaseSync(data.path, { timeout: data.busyTimeoutMs });
 // Delivery bookkeeping commits without an fsync, as on the main connection
 // (see #stateTx in sqlite-store.ts for why that loses no accepted event).
@@ -36,6 +40,7 @@ const stmt = (sql: string): StatementSync => {
 
 parentPort?.on('message', ({ id, params }: CommitRequest) => {
   let reply: CommitReply;
+  const gated = gate.acquire(COMMIT_THREAD, data.busyTimeoutMs);
   try {
     db.exec('BEGIN IMMEDIATE');
     try {
@@ -45,6 +50,8 @@ parentPort?.on('message', ({ id, params }: CommitRequest) => {
     } catch (err) {
       if (db.isTransaction) db.exec('ROLLBACK');
       throw err;
+    } finally {
+      if (gated) gate.release();
     }
   } catch (err) {
     const e = err as Error & { errcode?: number; code?: string };

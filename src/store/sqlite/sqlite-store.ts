@@ -38,6 +38,7 @@ import {
   listSources,
   updateSource,
 } from './sqlite-sources.ts';
+import { LOOP, SqliteWriteGate } from './sqlite-write-gate.ts';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -97,19 +98,27 @@ export class SqliteStore implements Store {
   readonly #fullSync: boolean;
   /** Null for ':memory:', which a second connection cannot open. */
   readonly #offload: SqliteCommitOffload | null;
+  /** Shared with the commit thread's connection; null without one. */
+  readonly #gate: SqliteWriteGate | null;
+  readonly #busyTimeoutMs: number;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
-    this.#db = new DatabaseSync(opts.path, { timeout: opts.busyTimeoutMs ?? 5000 });
+    this.#busyTimeoutMs = opts.busyTimeoutMs ?? 5000;
+    this.#db = new DatabaseSync(opts.path, { timeout: this.#busyTimeoutMs });
     this.#db.exec('PRAGMA journal_mode = WAL');
     this.#fullSync = (opts.synchronous ?? 'FULL') === 'FULL';
     this.#db.exec(`PRAGMA synchronous = ${this.#fullSync ? 'FULL' : 'NORMAL'}`);
     this.#db.exec('PRAGMA foreign_keys = ON');
     this.#commits.setMaxListeners(0);
-    this.#offload =
-      opts.path === ':memory:'
-        ? null
-        : new SqliteCommitOffload({ path: opts.path, busyTimeoutMs: opts.busyTimeoutMs ?? 5000 });
+    this.#gate = opts.path === ':memory:' ? null : new SqliteWriteGate();
+    this.#offload = this.#gate
+      ? new SqliteCommitOffload({
+          path: opts.path,
+          busyTimeoutMs: this.#busyTimeoutMs,
+          gate: this.#gate,
+        })
+      : null;
   }
 
   /** Prepared statements are cached by SQL text; filter combinations are few. */
@@ -143,14 +152,19 @@ export class SqliteStore implements Store {
   }
 
   #tx<T>(fn: () => T): T {
-    this.#db.exec('BEGIN IMMEDIATE');
+    const gated = this.#gate?.acquire(LOOP, this.#busyTimeoutMs) ?? false;
     try {
-      const result = fn();
-      this.#db.exec('COMMIT');
-      return result;
-    } catch (err) {
-      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
-      throw err;
+      this.#db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = fn();
+        this.#db.exec('COMMIT');
+        return result;
+      } catch (err) {
+        if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+        throw err;
+      }
+    } finally {
+      if (gated) this.#gate?.release();
     }
   }
 
@@ -224,6 +238,8 @@ export class SqliteStore implements Store {
     this.#commits.removeAllListeners();
     await this.#offload?.close();
     if (this.#db.isOpen) this.#db.close();
+    // Appends that were waiting for the gate run now, and fail on the closed file.
+    this.#gate?.release();
   }
 
   /**
@@ -238,7 +254,14 @@ export class SqliteStore implements Store {
     });
   }
 
-  #flushAppends(): void {
+  #flushAppends(waited = false): void {
+    // While the commit thread writes, wait for it here rather than blocking
+    // the event loop in #tx; appends arriving meanwhile join this group. Once
+    // only: if the thread has taken the gate again by then, #tx waits for it.
+    if (!waited && this.#gate && !this.#gate.free && this.#db.isOpen) {
+      this.#gate.freed().then(() => this.#flushAppends(true));
+      return;
+    }
     const group = this.#pendingAppends;
     this.#pendingAppends = [];
     let results: AppendOutcome[];
