@@ -18,6 +18,7 @@ describe('SqliteCommitOffload', () => {
     const offload = new SqliteCommitOffload({
       path: join(tmpdir(), 'herald-no-such-dir', 'x', 'herald.db'),
       busyTimeoutMs: 100,
+      fullSync: true,
       gate: new SqliteWriteGate(),
     });
     await expect(offload.commit(empty)).rejects.toThrow();
@@ -36,6 +37,7 @@ describe('SqliteCommitOffload', () => {
     const offload = new SqliteCommitOffload({
       path: join(dir, 'herald.db'),
       busyTimeoutMs: 1000,
+      fullSync: true,
       gate: new SqliteWriteGate(),
     });
     expect(await offload.commit(empty)).toEqual({ lost: [], disabled: [] });
@@ -53,6 +55,7 @@ describe('SqliteCommitOffload', () => {
     const offload = new SqliteCommitOffload({
       path: join(dir, 'herald.db'),
       busyTimeoutMs: 5000,
+      fullSync: true,
       gate,
     });
     await offload.commit(empty); // the thread is up

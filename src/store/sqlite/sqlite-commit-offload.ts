@@ -1,15 +1,23 @@
-// Delivery group commits on SQLite run on a worker thread of their own
-// (sqlite-commit-thread.ts): node:sqlite is synchronous, and writing a commit
-// (multi-row inserts, WAL frames, checkpoints) was the largest cost on the
-// event loop that also sends the webhooks. Off it, the loop keeps sending
-// while a commit is written, and the outcomes that arrive meanwhile make the
-// next commit larger. Commits are still written one at a time, in the order
-// they were handed over; the result comes back only after COMMIT.
+// The SQLite store's group commits (event appends, delivery outcomes) run on
+// a worker thread of their own (sqlite-commit-thread.ts): node:sqlite is
+// synchronous, and writing a commit (multi-row inserts, WAL frames, the
+// appends' fsync, checkpoints) was the largest cost on the event loop that
+// also serves requests and sends the webhooks. Off it, the loop goes on while
+// a commit is written, and what arrives meanwhile makes the next commit
+// larger. Commits are written one at a time, in the order they were handed
+// over; the result comes back only after COMMIT.
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DeliveryCommitParams, DeliveryCommitResult } from '../delivery-store.ts';
-import type { CommitReply, CommitRequest, CommitThreadData } from './sqlite-commit-thread.ts';
+import type { EventAppendParams } from '../store.ts';
+import type {
+  AppendWireOutcome,
+  CommitReply,
+  CommitRequest,
+  CommitThreadData,
+  WireError,
+} from './sqlite-commit-thread.ts';
 import { translateSqliteError } from './sqlite-errors.ts';
 import { COMMIT_THREAD, type SqliteWriteGate } from './sqlite-write-gate.ts';
 
@@ -20,9 +28,20 @@ const THREAD_URL = new URL(
 );
 
 interface Pending {
-  resolve: (r: DeliveryCommitResult) => void;
+  resolve: (r: never) => void;
   reject: (err: unknown) => void;
 }
+
+/** The store error a thread's error stands for (busy → retryable, as on the loop). */
+export function fromWire(e: WireError): unknown {
+  return translateSqliteError(Object.assign(new Error(e.message), e));
+}
+
+type Request = CommitRequest extends infer R
+  ? R extends { id: number }
+    ? Omit<R, 'id'>
+    : never
+  : never;
 
 export class SqliteCommitOffload {
   readonly #data: CommitThreadData;
@@ -31,31 +50,58 @@ export class SqliteCommitOffload {
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #closed = false;
+  /** Waiting for the last pending commit to come back (close). */
+  #drained: (() => void)[] = [];
 
   constructor(opts: Omit<CommitThreadData, 'gate'> & { gate: SqliteWriteGate }) {
-    this.#data = { path: opts.path, busyTimeoutMs: opts.busyTimeoutMs, gate: opts.gate.buffer };
+    this.#data = {
+      path: opts.path,
+      busyTimeoutMs: opts.busyTimeoutMs,
+      fullSync: opts.fullSync,
+      gate: opts.gate.buffer,
+    };
     this.#gate = opts.gate;
   }
 
   commit(params: DeliveryCommitParams): Promise<DeliveryCommitResult> {
+    return this.#request({ kind: 'deliveries', params });
+  }
+
+  /** One group of appends in one transaction; an item's failure is its own outcome. */
+  append(items: EventAppendParams[]): Promise<AppendWireOutcome[]> {
+    return this.#request({ kind: 'appends', items });
+  }
+
+  #request<T>(req: Request): Promise<T> {
     if (this.#closed) return Promise.reject(new Error('the store is closed'));
     const worker = this.#start();
     const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (r: never) => void, reject });
       // Keep the process alive while a commit is being written, not after.
       if (this.#pending.size === 1) worker.ref();
-      worker.postMessage({ id, params } satisfies CommitRequest);
+      worker.postMessage({ ...req, id } as CommitRequest);
     });
   }
 
-  async close(): Promise<void> {
+  /** Lets the commits being written finish (up to `graceMs`), then stops the thread. */
+  async close(graceMs = 5_000): Promise<void> {
     this.#closed = true;
+    if (this.#pending.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((r) => this.#drained.push(r)),
+        new Promise((r) => {
+          timer = setTimeout(r, graceMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
     const worker = this.#worker;
     this.#worker = null;
     if (worker) await worker.terminate();
     this.#gate.releaseIfHeldBy(COMMIT_THREAD);
-    this.#failAll(new Error('the store was closed during a delivery commit'));
+    this.#failAll(new Error('the store was closed during a commit'));
   }
 
   #start(): Worker {
@@ -66,10 +112,12 @@ export class SqliteCommitOffload {
       const p = this.#pending.get(reply.id);
       if (!p) return;
       this.#pending.delete(reply.id);
-      if (this.#pending.size === 0) worker.unref();
-      if ('result' in reply) p.resolve(reply.result);
-      else
-        p.reject(translateSqliteError(Object.assign(new Error(reply.error.message), reply.error)));
+      if (this.#pending.size === 0) {
+        worker.unref();
+        for (const d of this.#drained.splice(0)) d();
+      }
+      if ('result' in reply) p.resolve(reply.result as never);
+      else p.reject(fromWire(reply.error));
     });
     // A thread that died takes its pending commits with it (they were rolled
     // back or never begun); the next commit starts a new thread.

@@ -25,7 +25,7 @@ import type {
   Store,
   TenantRow,
 } from '../store.ts';
-import { SqliteCommitOffload } from './sqlite-commit-offload.ts';
+import { fromWire, SqliteCommitOffload } from './sqlite-commit-offload.ts';
 import { sqliteDeliveryStore } from './sqlite-delivery-store.ts';
 import { translateSqliteError } from './sqlite-errors.ts';
 import { appendEvents, getEventById, listEvents } from './sqlite-events.ts';
@@ -95,6 +95,8 @@ export class SqliteStore implements Store {
   readonly #statements = new Map<string, StatementSync>();
   readonly #migrations: MigrationFile[] = readMigrationFiles(MIGRATIONS_DIR);
   #pendingAppends: PendingAppend[] = [];
+  /** A group of appends is being written on the commit thread. */
+  #appending = false;
   readonly #fullSync: boolean;
   /** Null for ':memory:', which a second connection cannot open. */
   readonly #offload: SqliteCommitOffload | null;
@@ -116,6 +118,7 @@ export class SqliteStore implements Store {
       ? new SqliteCommitOffload({
           path: opts.path,
           busyTimeoutMs: this.#busyTimeoutMs,
+          fullSync: this.#fullSync,
           gate: this.#gate,
         })
       : null;
@@ -238,45 +241,65 @@ export class SqliteStore implements Store {
     this.#commits.removeAllListeners();
     await this.#offload?.close();
     if (this.#db.isOpen) this.#db.close();
-    // Appends that were waiting for the gate run now, and fail on the closed file.
-    this.#gate?.release();
   }
 
   /**
-   * Group commit: appends that arrive in the same event-loop turn share one
-   * transaction (and one fsync); one failing append does not affect the
-   * others (sqlite-group-tx.ts). Resolves only after COMMIT.
+   * Group commit: appends that arrive in the same event-loop turn, or while
+   * the previous group is being written, share one transaction (and one
+   * fsync); one failing append does not affect the others
+   * (sqlite-group-tx.ts). Written on the commit thread when there is one, so
+   * the event loop never waits for the fsync. Resolves only after COMMIT.
    */
   eventAppend(p: EventAppendParams): Promise<AppendedEvent[]> {
     return new Promise((resolve, reject) => {
       this.#pendingAppends.push({ params: p, resolve, reject });
-      if (this.#pendingAppends.length === 1) setImmediate(() => this.#flushAppends());
+      if (this.#pendingAppends.length === 1 && !this.#appending) {
+        setImmediate(() => this.#flushAppends());
+      }
     });
   }
 
-  #flushAppends(waited = false): void {
-    // While the commit thread writes, wait for it here rather than blocking
-    // the event loop in #tx; appends arriving meanwhile join this group. Once
-    // only: if the thread has taken the gate again by then, #tx waits for it.
-    if (!waited && this.#gate && !this.#gate.free && this.#db.isOpen) {
-      this.#gate.freed().then(() => this.#flushAppends(true));
-      return;
-    }
+  #flushAppends(): void {
     const group = this.#pendingAppends;
     this.#pendingAppends = [];
-    let results: AppendOutcome[];
-    try {
-      results = runGroup(
-        (fn) => this.#tx(fn),
-        (sql) => this.#stmt(sql),
-        group,
-        (item) => appendEvents((sql) => this.#stmt(sql), item.params, Date.now()),
-      );
-    } catch (err) {
-      const translated = translateSqliteError(err);
-      for (const item of group) item.reject(translated);
+    if (group.length === 0) return;
+    if (!this.#offload) {
+      let results: AppendOutcome[];
+      try {
+        results = runGroup(
+          (fn) => this.#tx(fn),
+          (sql) => this.#stmt(sql),
+          group,
+          (item) => appendEvents((sql) => this.#stmt(sql), item.params, Date.now()),
+        );
+      } catch (err) {
+        const translated = translateSqliteError(err);
+        for (const item of group) item.reject(translated);
+        return;
+      }
+      this.#settleAppends(group, results);
       return;
     }
+    this.#appending = true;
+    this.#offload
+      .append(group.map((item) => item.params))
+      .then(
+        (results) =>
+          this.#settleAppends(
+            group,
+            results.map((r) => ('err' in r ? { err: fromWire(r.err) } : r)),
+          ),
+        (err) => {
+          for (const item of group) item.reject(err);
+        },
+      )
+      .finally(() => {
+        this.#appending = false;
+        if (this.#pendingAppends.length > 0) this.#flushAppends();
+      });
+  }
+
+  #settleAppends(group: PendingAppend[], results: AppendOutcome[]): void {
     const heads = new Map<string, number>();
     group.forEach((item, i) => {
       const r = results[i] as AppendOutcome;

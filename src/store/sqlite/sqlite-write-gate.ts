@@ -1,6 +1,6 @@
 // The SQLite file's write lock as this process's two connections share it:
-// the event loop's (appends, API changes) and the commit thread's (delivery
-// group commits). SQLite lets one writer in at a time, and a writer that finds
+// the event loop's (API changes, ownership, retention) and the commit
+// thread's (group commits of appends and of delivery outcomes). SQLite lets one writer in at a time, and a writer that finds
 // the file locked waits in SQLite's busy handler, which sleeps 1, 2, 5, 10…
 // ms between tries; on the event loop that sleep stops every request and
 // send, and on the commit thread it holds every slot waiting for its commit.
@@ -44,16 +44,6 @@ export class SqliteWriteGate {
       const left = until - performance.now();
       if (left <= 0) return false;
       Atomics.wait(this.#cell, 0, held, left);
-    }
-  }
-
-  /** Resolves once the gate is free (it may be taken again before the caller runs). */
-  async freed(): Promise<void> {
-    for (;;) {
-      const held = Atomics.load(this.#cell, 0);
-      if (held === 0) return;
-      const w = Atomics.waitAsync(this.#cell, 0, held);
-      if (w.async) await w.value;
     }
   }
 
