@@ -63,6 +63,8 @@ export interface SqliteAccess {
   /** For outcomes and ownership: no fsync of its own (SqliteStore explains). */
   stateTx: <T>(fn: () => T) => T;
   run: <T>(fn: () => T) => Promise<T>;
+  /** Like run, for writes: waits (without blocking) while the commit thread writes. */
+  write: <T>(fn: () => T) => Promise<T>;
   /** Writes a group commit elsewhere (a thread of its own); null: write it in this thread. */
   commitElsewhere: (p: DeliveryCommitParams) => Promise<DeliveryCommitResult> | null;
 }
@@ -72,6 +74,7 @@ export function sqliteDeliveryStore({
   tx,
   stateTx,
   run,
+  write,
   commitElsewhere,
 }: SqliteAccess): DeliveryStore {
   const s = stmt;
@@ -82,7 +85,7 @@ export function sqliteDeliveryStore({
       secret: string;
       cursor: number;
     }): Promise<EndpointRow> {
-      return run(() =>
+      return write(() =>
         insertEndpoint(
           s,
           {
@@ -98,7 +101,7 @@ export function sqliteDeliveryStore({
     },
 
     endpointDelete(p: { tenantId: string; id: string }): Promise<boolean> {
-      return run(() =>
+      return write(() =>
         tx(() => {
           // Attempts and deliveries go with it (ON DELETE CASCADE).
           const r = stmt('DELETE FROM endpoints WHERE tenant_id = ? AND id = ?').run(
@@ -135,7 +138,7 @@ export function sqliteDeliveryStore({
       id: string;
       config: EndpointConfig;
     }): Promise<EndpointRow | null> {
-      return run(() => tx(() => updateEndpointConfig(s, p, Date.now())));
+      return write(() => tx(() => updateEndpointConfig(s, p, Date.now())));
     },
 
     endpointSetActive(p: {
@@ -145,7 +148,7 @@ export function sqliteDeliveryStore({
       reason: DisabledReason | null;
       now: Date;
     }): Promise<EndpointRow | null> {
-      return run(() => setEndpointActive(s, p, p.now.getTime()));
+      return write(() => setEndpointActive(s, p, p.now.getTime()));
     },
 
     endpointSetSecrets(p: {
@@ -153,7 +156,7 @@ export function sqliteDeliveryStore({
       id: string;
       secrets: EndpointSecret[];
     }): Promise<EndpointRow | null> {
-      return run(() => {
+      return write(() => {
         stmt(
           'UPDATE endpoints SET secrets = ?, updated_at = ?, state_version = state_version + 1' +
             ' WHERE tenant_id = ? AND id = ?',
@@ -173,7 +176,7 @@ export function sqliteDeliveryStore({
       until: Date;
       force: boolean;
     }): Promise<EndpointRow[]> {
-      return run(() =>
+      return write(() =>
         stateTx(() =>
           acquireEndpoints(s, {
             ...p,
@@ -185,11 +188,11 @@ export function sqliteDeliveryStore({
     },
 
     endpointRelease(p: { workerId: string; ids: string[] | null }): Promise<void> {
-      return run(() => stateTx(() => releaseEndpoints(s, p.workerId, p.ids)));
+      return write(() => stateTx(() => releaseEndpoints(s, p.workerId, p.ids)));
     },
 
     workerHeartbeat(p: { workerId: string; now: Date; until: Date }): Promise<string[]> {
-      return run(() =>
+      return write(() =>
         stateTx(() =>
           heartbeat(s, { workerId: p.workerId, now: p.now.getTime(), until: p.until.getTime() }),
         ),
@@ -197,7 +200,7 @@ export function sqliteDeliveryStore({
     },
 
     workerRemove(p: { workerId: string }): Promise<void> {
-      return run(() => removeWorker(s, p.workerId));
+      return write(() => removeWorker(s, p.workerId));
     },
 
     deliveryCommit(p: DeliveryCommitParams): Promise<DeliveryCommitResult> {
@@ -210,7 +213,7 @@ export function sqliteDeliveryStore({
       deliveries: (NewDelivery & { id: string })[];
       now: Date;
     }): Promise<DeliveryRow[]> {
-      return run(() =>
+      return write(() =>
         tx(() => {
           insertDeliveries(s, p.tenantId, p.endpointId, p.deliveries, p.now.getTime());
           return p.deliveries.map((d) => getDelivery(s, p.tenantId, d.id) as DeliveryRow);
@@ -254,7 +257,7 @@ export function sqliteDeliveryStore({
     },
 
     deliveryRetry(p: { tenantId: string; id: string; now: Date }): Promise<DeliveryRow | null> {
-      return run(() => tx(() => retryDelivery(s, p, p.now.getTime())));
+      return write(() => tx(() => retryDelivery(s, p, p.now.getTime())));
     },
 
     deliveryRetryFailed(p: {
@@ -264,11 +267,11 @@ export function sqliteDeliveryStore({
       until: Date | null;
       now: Date;
     }): Promise<number> {
-      return run(() => tx(() => retryFailedDeliveries(s, p, p.now.getTime())));
+      return write(() => tx(() => retryFailedDeliveries(s, p, p.now.getTime())));
     },
 
     deliveryDeleteFinishedBefore(p: { before: Date; limit: number }): Promise<number> {
-      return run(() => deleteFinishedDeliveries(s, p.before.getTime(), p.limit));
+      return write(() => deleteFinishedDeliveries(s, p.before.getTime(), p.limit));
     },
 
     attemptList(p: { tenantId: string; deliveryId: string }): Promise<AttemptRow[]> {

@@ -103,6 +103,7 @@ export class SqliteStore implements Store {
   /** Shared with the commit thread's connection; null without one. */
   readonly #gate: SqliteWriteGate | null;
   readonly #busyTimeoutMs: number;
+  #holdingGate = false;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -155,8 +156,7 @@ export class SqliteStore implements Store {
   }
 
   #tx<T>(fn: () => T): T {
-    const gated = this.#gate?.acquire(LOOP, this.#busyTimeoutMs) ?? false;
-    try {
+    return this.#gated(() => {
       this.#db.exec('BEGIN IMMEDIATE');
       try {
         const result = fn();
@@ -166,9 +166,32 @@ export class SqliteStore implements Store {
         if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
         throw err;
       }
+    });
+  }
+
+  /** Runs a write holding the write gate (blocking for it if the commit thread has it). */
+  #gated<T>(fn: () => T): T {
+    const gate = this.#gate;
+    if (!gate || this.#holdingGate) return fn();
+    this.#holdingGate = gate.acquire(LOOP, this.#busyTimeoutMs);
+    try {
+      return fn();
     } finally {
-      if (gated) this.#gate?.release();
+      if (this.#holdingGate) {
+        this.#holdingGate = false;
+        gate.release();
+      }
     }
+  }
+
+  /**
+   * A write from the event loop: if the commit thread is writing (its commit
+   * can be slow, an fsync or a checkpoint), wait for it without blocking the
+   * loop, then write holding the gate.
+   */
+  #write<T>(fn: () => T): Promise<T> {
+    const go = () => this.#run(() => this.#gated(fn));
+    return this.#gate && !this.#gate.free ? this.#gate.whenFree().then(go) : go();
   }
 
   #run<T>(fn: () => T): Promise<T> {
@@ -180,7 +203,7 @@ export class SqliteStore implements Store {
   }
 
   apiKeyCreate(p: ApiKeyCreateParams): Promise<ApiKeyRow> {
-    return this.#run(() => {
+    return this.#write(() => {
       const id = `key_${crypto.randomUUID().replaceAll('-', '')}`;
       this.#stmt(
         'INSERT INTO api_keys (id, tenant_id, name, hash, hint, admin, scopes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
@@ -218,7 +241,7 @@ export class SqliteStore implements Store {
   }
 
   apiKeyRevoke(p: { id: string }): Promise<boolean> {
-    return this.#run(() => {
+    return this.#write(() => {
       const r = this.#stmt(
         'UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
       ).run(Date.now(), p.id);
@@ -320,7 +343,7 @@ export class SqliteStore implements Store {
   }
 
   eventDeleteBefore(p: EventDeleteBeforeParams): Promise<number> {
-    return this.#run(() => {
+    return this.#write(() => {
       const r = this.#stmt(
         'DELETE FROM events WHERE rowid IN (SELECT rowid FROM events WHERE created_at < ? LIMIT ?)',
       ).run(p.before.getTime(), p.limit);
@@ -398,7 +421,7 @@ export class SqliteStore implements Store {
   }
 
   tenantEnsure(p: { name: string }): Promise<TenantRow> {
-    return this.#run(() => {
+    return this.#write(() => {
       this.#stmt(
         'INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING',
       ).run(`tenant_${crypto.randomUUID().replaceAll('-', '')}`, p.name, Date.now());
@@ -420,14 +443,14 @@ export class SqliteStore implements Store {
   // ---- Inbound sources (SourceStore), implemented in sqlite-sources.ts.
   readonly #st = (sql: string) => this.#stmt(sql);
   sourceCreate: Store['sourceCreate'] = (p) =>
-    this.#run(() => insertSource(this.#st, { ...p, id: newId('src') }, Date.now()));
+    this.#write(() => insertSource(this.#st, { ...p, id: newId('src') }, Date.now()));
   sourceDelete: Store['sourceDelete'] = (p) =>
-    this.#run(() => deleteSource(this.#st, p.tenantId, p.id));
+    this.#write(() => deleteSource(this.#st, p.tenantId, p.id));
   sourceGet: Store['sourceGet'] = (p) => this.#run(() => getSource(this.#st, p.tenantId, p.id));
   sourceGetById: Store['sourceGetById'] = (p) => this.#run(() => getSourceById(this.#st, p.id));
   sourceList: Store['sourceList'] = (p) => this.#run(() => listSources(this.#st, p));
   sourceUpdate: Store['sourceUpdate'] = (p) =>
-    this.#run(() => updateSource(this.#st, p, Date.now()));
+    this.#write(() => updateSource(this.#st, p, Date.now()));
 
   // ---- Push delivery (DeliveryStore), implemented in sqlite-delivery-store.ts.
   readonly #delivery: DeliveryStore = sqliteDeliveryStore({
@@ -435,6 +458,7 @@ export class SqliteStore implements Store {
     tx: (fn) => this.#tx(fn),
     stateTx: (fn) => this.#stateTx(fn),
     run: (fn) => this.#run(fn),
+    write: (fn) => this.#write(fn),
     commitElsewhere: (p) => this.#offload?.commit(p) ?? null,
   });
   endpointCreate: DeliveryStore['endpointCreate'] = (p) => this.#delivery.endpointCreate(p);

@@ -47,6 +47,18 @@ describe('SqliteWriteGate', () => {
     await worker.terminate();
   });
 
+  it('resolves whenFree() without blocking the event loop', async () => {
+    const gate = new SqliteWriteGate();
+    const worker = await holdElsewhere(gate, 100);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    await gate.whenFree();
+    clearInterval(timer);
+    expect(gate.free).toBe(true);
+    expect(ticks).toBeGreaterThan(0);
+    await worker.terminate();
+  });
+
   it('frees a gate whose holder died', () => {
     const gate = new SqliteWriteGate();
     gate.tryAcquire(COMMIT_THREAD);

@@ -47,6 +47,16 @@ export class SqliteWriteGate {
     }
   }
 
+  /** Resolves once the gate is free (it may be taken again before the caller runs). */
+  async whenFree(): Promise<void> {
+    for (;;) {
+      const held = Atomics.load(this.#cell, 0);
+      if (held === 0) return;
+      const w = Atomics.waitAsync(this.#cell, 0, held);
+      if (w.async) await w.value;
+    }
+  }
+
   release(): void {
     Atomics.store(this.#cell, 0, 0);
     Atomics.notify(this.#cell, 0);
