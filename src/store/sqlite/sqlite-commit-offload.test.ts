@@ -73,4 +73,33 @@ describe('SqliteCommitOffload', () => {
     await offload.close();
     await store.close();
   });
+
+  it('gives appended events back with their data, also a key repeated in one append', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'herald-offload-'));
+    dirs.push(dir);
+    const store = new SqliteStore({ path: join(dir, 'herald.db') });
+    await store.migrate();
+    const tenant = await store.tenantEnsure({ name: 'offload' });
+    const ev = (n: number, key: string | null) => ({
+      type: 'user.created',
+      data: { n },
+      organizationId: null,
+      idempotencyKey: key,
+    });
+    const first = await store.eventAppend({
+      tenantId: tenant.id,
+      events: [ev(1, 'a'), ev(2, null), ev(3, 'a')],
+    });
+    expect(first.map((a) => [a.event.data, a.replayed])).toEqual([
+      [{ n: 1 }, false],
+      [{ n: 2 }, false],
+      [{ n: 1 }, true],
+    ]);
+    // A later append with the same key gets the stored event, data read back.
+    const again = await store.eventAppend({ tenantId: tenant.id, events: [ev(9, 'a')] });
+    expect(again.map((a) => [a.event.data, a.event.sequence, a.replayed])).toEqual([
+      [{ n: 1 }, first[0]?.event.sequence, true],
+    ]);
+    await store.close();
+  });
 });

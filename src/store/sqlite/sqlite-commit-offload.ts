@@ -9,6 +9,7 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { NewEvent } from '../../domain/event.ts';
 import type { DeliveryCommitParams, DeliveryCommitResult } from '../delivery-store.ts';
 import type { EventAppendParams } from '../store.ts';
 import type {
@@ -36,6 +37,9 @@ interface Pending {
 export function fromWire(e: WireError): unknown {
   return translateSqliteError(Object.assign(new Error(e.message), e));
 }
+
+/** Stands in for an event's data on its way to the thread (which writes dataJson). */
+const NO_DATA: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
 
 type Request = CommitRequest extends infer R
   ? R extends { id: number }
@@ -67,9 +71,36 @@ export class SqliteCommitOffload {
     return this.#request({ kind: 'deliveries', params });
   }
 
-  /** One group of appends in one transaction; an item's failure is its own outcome. */
-  append(items: EventAppendParams[]): Promise<AppendWireOutcome[]> {
-    return this.#request({ kind: 'appends', items });
+  /**
+   * One group of appends in one transaction; an item's failure is its own
+   * outcome. Only each event's serialized data crosses to the thread, and the
+   * events that come back get the caller's data objects again: a burst of
+   * batches then costs a copy of its JSON text, not two deep copies of it.
+   */
+  async append(items: EventAppendParams[]): Promise<AppendWireOutcome[]> {
+    const wire = items.map((item) => ({
+      tenantId: item.tenantId,
+      events: item.events.map((e) => ({
+        type: e.type,
+        organizationId: e.organizationId,
+        idempotencyKey: e.idempotencyKey,
+        level: e.level ?? null,
+        dataJson: e.dataJson ?? JSON.stringify(e.data),
+        data: NO_DATA,
+      })),
+    }));
+    const results: AppendWireOutcome[] = await this.#request({ kind: 'appends', items: wire });
+    results.forEach((r, i) => {
+      if ('err' in r) return;
+      const events = (items[i] as EventAppendParams).events;
+      // A key repeated within the item comes back as the same object as its
+      // first use (structured clone keeps identity), so it is filled in too;
+      // replays of earlier appends carry their data as read back.
+      r.ok.forEach((a, j) => {
+        if (!a.replayed) a.event.data = (events[j] as NewEvent).data;
+      });
+    });
+    return results;
   }
 
   #request<T>(req: Request): Promise<T> {
