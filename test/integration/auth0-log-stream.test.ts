@@ -1,15 +1,9 @@
 // Auth0's log streams and Authentication API Webhooks extension, setting by
 // setting, on a real receiver: log type codes as event types, START_FROM,
 // Send_as_Batch, Authorization and custom headers.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Receiver, startReceiver } from '../fixtures/receiver.ts';
-import {
-  client,
-  startTestServer,
-  type TestServer,
-  testBackends,
-  waitFor,
-} from '../fixtures/test-server.ts';
+import { describe, expect, it } from 'vitest';
+import { useHerald } from '../fixtures/herald-fixture.ts';
+import { testBackends, waitFor } from '../fixtures/test-server.ts';
 
 /** The extension's sample payload, trimmed. */
 const log = (type: string, n: number) => ({
@@ -25,26 +19,7 @@ const log = (type: string, n: number) => ({
 });
 
 describe.each(await testBackends())('Auth0 log stream settings (%s)', (backend) => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
-  let rx: Receiver;
-
-  beforeAll(async () => {
-    server = await startTestServer(backend, { allowPrivateEndpoints: 'true' });
-    api = client(server.url, await server.key());
-    rx = await startReceiver();
-  });
-  afterAll(async () => {
-    await server.close();
-    await rx.close();
-  });
-
-  const endpoint = async (path: string, body: Record<string, unknown>) => {
-    const res = await api.post('/endpoints', { url: `${rx.url}/${path}`, ...body });
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    return res.body;
-  };
-  const at = (path: string) => rx.requests.filter((r) => r.path === `/${path}`);
+  const { api, rx, endpoint, requestsAt: at } = useHerald(backend);
   const typesAt = (path: string) =>
     at(path).flatMap((r) => {
       const body = JSON.parse(r.body);

@@ -1,19 +1,14 @@
 // Every kind of bad input gets a 4xx problem+json naming the field, and stores nothing.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, startTestServer, type TestServer, testBackends } from '../fixtures/test-server.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { useHerald } from '../fixtures/herald-fixture.ts';
+import { testBackends } from '../fixtures/test-server.ts';
 
 describe.each(await testBackends())('bad input (%s)', (backend) => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
+  const { api } = useHerald(backend, { receiver: false });
 
-  beforeAll(async () => {
-    server = await startTestServer(backend);
-    api = client(server.url, await server.key());
-  });
   afterAll(async () => {
     // Nothing any of these requests sent was stored.
     expect((await api.get('/events')).body.data).toEqual([]);
-    await server.close();
   });
 
   const problem = (

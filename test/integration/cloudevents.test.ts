@@ -2,30 +2,12 @@
 // unchanged: its HTTP.binary / HTTP.structured messages are published to
 // Herald, and HTTP.toEvent reads each delivery format at a real receiver.
 import { CloudEvent, HTTP } from 'cloudevents';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Receiver, startReceiver } from '../fixtures/receiver.ts';
-import {
-  client,
-  startTestServer,
-  type TestServer,
-  testBackends,
-  waitFor,
-} from '../fixtures/test-server.ts';
+import { describe, expect, it } from 'vitest';
+import { useHerald } from '../fixtures/herald-fixture.ts';
+import { testBackends, waitFor } from '../fixtures/test-server.ts';
 
 describe.each(await testBackends())('CloudEvents (%s)', (backend) => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
-  let rx: Receiver;
-
-  beforeAll(async () => {
-    server = await startTestServer(backend, { allowPrivateEndpoints: 'true' });
-    api = client(server.url, await server.key());
-    rx = await startReceiver();
-  });
-  afterAll(async () => {
-    await server.close();
-    await rx.close();
-  });
+  const { server, api, rx, endpoint } = useHerald(backend);
 
   const post = (path: string, message: { headers: object; body: unknown }) =>
     api.call('POST', path, message.body, message.headers as Record<string, string>);
@@ -147,11 +129,6 @@ describe.each(await testBackends())('CloudEvents (%s)', (backend) => {
   });
 
   describe('delivering', () => {
-    const endpoint = async (path: string, body: Record<string, unknown>) => {
-      const res = await api.post('/endpoints', { url: `${rx.url}/${path}`, ...body });
-      expect(res.status, JSON.stringify(res.body)).toBe(201);
-      return res.body;
-    };
     const publish = async (n: number) =>
       (
         await api.post('/events', {

@@ -1,16 +1,10 @@
 // Failure handling with compressed retry schedules: retries then give-up,
 // Retry-After, auto-disable and enable, 410, redirects, timeouts, manual
 // retry, replay and operator notifications.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { type Receiver, startReceiver } from '../fixtures/receiver.ts';
-import {
-  client,
-  startTestServer,
-  type TestServer,
-  testBackends,
-  waitFor,
-} from '../fixtures/test-server.ts';
+import { useHerald } from '../fixtures/herald-fixture.ts';
+import { client, testBackends, waitFor } from '../fixtures/test-server.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: API bodies are asserted field by field
 type Json = any;
@@ -20,22 +14,15 @@ interface Attempt {
 }
 
 describe.each(await testBackends())('delivery failures and retries (%s)', (backend) => {
-  let server: TestServer;
+  const {
+    server,
+    rx,
+    requestsAt: at,
+  } = useHerald(backend, {
+    settings: { notifySummaryIntervalMs: '300ms' },
+  });
   let api: ReturnType<typeof client>;
-  let rx: Receiver;
   let tenant = 0;
-
-  beforeAll(async () => {
-    server = await startTestServer(backend, {
-      allowPrivateEndpoints: 'true',
-      notifySummaryIntervalMs: '300ms',
-    });
-    rx = await startReceiver();
-  });
-  afterAll(async () => {
-    await server.close();
-    await rx.close();
-  });
 
   /** Each test gets its own tenant, so events of one never reach another's endpoints. */
   const setup = async (path: string, body: Record<string, unknown>) => {
@@ -44,7 +31,6 @@ describe.each(await testBackends())('delivery failures and retries (%s)', (backe
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     return res.body;
   };
-  const at = (path: string) => rx.requests.filter((r) => r.path === `/${path}`);
   const deliveryWhen = async (id: string, pred: (d: Json) => boolean) =>
     waitFor(async () => {
       const r = await api.get(`/deliveries/${id}`);

@@ -3,16 +3,10 @@
 // every attempt is visible through the API.
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { type Receiver, startReceiver } from '../fixtures/receiver.ts';
-import {
-  client,
-  startTestServer,
-  type TestServer,
-  testBackends,
-  waitFor,
-} from '../fixtures/test-server.ts';
+import { useHerald } from '../fixtures/herald-fixture.ts';
+import { testBackends, waitFor } from '../fixtures/test-server.ts';
 
 function hmac(secret: string, id: string, ts: string, body: string): string {
   const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
@@ -20,30 +14,10 @@ function hmac(secret: string, id: string, ts: string, body: string): string {
 }
 
 describe.each(await testBackends())('push delivery (%s)', (backend) => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
-  let rx: Receiver;
-
-  beforeAll(async () => {
-    server = await startTestServer(backend, { allowPrivateEndpoints: 'true' });
-    api = client(server.url, await server.key());
-    rx = await startReceiver();
-  });
-  afterAll(async () => {
-    await server.close();
-    await rx.close();
-  });
-
-  const createEndpoint = async (body: Record<string, unknown>) => {
-    const res = await api.post('/endpoints', { url: `${rx.url}/hook`, ...body });
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    return res.body;
-  };
-  const deliveriesOf = (id: string) => rx.requests.filter((r) => r.path === `/${id}`);
+  const { api, rx, endpoint, requestsAt: deliveriesOf } = useHerald(backend);
 
   it('delivers a published event signed, with the exact Events API body and headers', async () => {
-    const ep = await createEndpoint({
-      url: `${rx.url}/signed`,
+    const ep = await endpoint('signed', {
       authorization: 'Bearer receiver-token-123',
     });
     const published = await api.post('/events', {
@@ -96,8 +70,8 @@ describe.each(await testBackends())('push delivery (%s)', (backend) => {
   });
 
   it('sends only matching event types and organizations', async () => {
-    await createEndpoint({ url: `${rx.url}/users`, events: ['user.*', 'order.paid'] });
-    await createEndpoint({ url: `${rx.url}/org2`, organization_id: 'org_2' });
+    await endpoint('users', { events: ['user.*', 'order.paid'] });
+    await endpoint('org2', { organization_id: 'org_2' });
     await api.post('/events/batch', {
       events: [
         { event: 'user.created', data: {} },
@@ -133,14 +107,12 @@ describe.each(await testBackends())('push delivery (%s)', (backend) => {
   });
 
   it('batches with json_array and json_lines, signed over the whole body', async () => {
-    const arr = await createEndpoint({
-      url: `${rx.url}/array`,
+    const arr = await endpoint('array', {
       format: 'json_array',
       batch_size: 10,
       events: ['batch.*'],
     });
-    const lines = await createEndpoint({
-      url: `${rx.url}/lines`,
+    const lines = await endpoint('lines', {
       format: 'json_lines',
       batch_size: 10,
       events: ['batch.*'],
@@ -183,8 +155,7 @@ describe.each(await testBackends())('push delivery (%s)', (backend) => {
   });
 
   it('numbers the events of an endpoint gap-free under filters and batches, the same on a replay', async () => {
-    const ep = await createEndpoint({
-      url: `${rx.url}/positions`,
+    const ep = await endpoint('positions', {
       format: 'json_array',
       batch_size: 4,
       events: ['pos.kept'],
@@ -243,8 +214,7 @@ describe.each(await testBackends())('push delivery (%s)', (backend) => {
   });
 
   it('honours a content_type override', async () => {
-    await createEndpoint({
-      url: `${rx.url}/ctype`,
+    await endpoint('ctype', {
       events: ['ctype.x'],
       content_type: 'application/vnd.herald+json',
     });
@@ -254,7 +224,7 @@ describe.each(await testBackends())('push delivery (%s)', (backend) => {
   });
 
   it('sends a test event that is not stored in the log', async () => {
-    const ep = await createEndpoint({ url: `${rx.url}/test-event`, events: ['never.sent'] });
+    const ep = await endpoint('test-event', { events: ['never.sent'] });
     const before = (await api.get('/events?limit=100&order=desc')).body.data.length;
     const res = await api.post(`/endpoints/${ep.id}/test`);
     expect(res.status).toBe(202);
@@ -272,7 +242,7 @@ describe.each(await testBackends())('push delivery (%s)', (backend) => {
   });
 
   it('reports health with success rate, latency percentiles and backlog', async () => {
-    const ep = await createEndpoint({ url: `${rx.url}/health`, events: ['health.x'] });
+    const ep = await endpoint('health', { events: ['health.x'] });
     await api.post('/events/batch', {
       events: Array.from({ length: 4 }, () => ({ event: 'health.x', data: {} })),
     });

@@ -1,27 +1,18 @@
 // GET /endpoints/{id}/health/timeline: attempts, success rate and latency per
 // bucket from real deliveries to a real receiver, the same totals as the
 // health report, validated query parameters, and tenant scoping.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Receiver, startReceiver } from '../fixtures/receiver.ts';
-import {
-  client,
-  startTestServer,
-  type TestServer,
-  testBackends,
-  waitFor,
-} from '../fixtures/test-server.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useHerald } from '../fixtures/herald-fixture.ts';
+import { client, testBackends, waitFor } from '../fixtures/test-server.ts';
 
 describe.each(await testBackends())('endpoint health timeline (%s)', (backend) => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
-  let rx: Receiver;
+  const { server, api, rx } = useHerald(backend, {
+    // Every third request fails; with no retries each failure is final.
+    receiver: (_req, n) => ({ status: n % 3 === 2 ? 500 : 200 }),
+  });
   let id: string;
 
   beforeAll(async () => {
-    server = await startTestServer(backend, { allowPrivateEndpoints: 'true' });
-    api = client(server.url, await server.key());
-    // Every third request fails; with no retries each failure is final.
-    rx = await startReceiver((_req, n) => ({ status: n % 3 === 2 ? 500 : 200 }));
     const ep = await api.post('/endpoints', {
       url: `${rx.url}/t`,
       retry: [],
@@ -34,10 +25,6 @@ describe.each(await testBackends())('endpoint health timeline (%s)', (backend) =
       const h = await api.get(`/endpoints/${id}/health`);
       return h.body.last_hour.attempts === 6;
     });
-  });
-  afterAll(async () => {
-    await server.close();
-    await rx.close();
   });
 
   it('buckets the last hour by minute, the present in the last bucket, with the health totals', async () => {

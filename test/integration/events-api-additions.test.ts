@@ -1,16 +1,10 @@
 // GET /events/{id} and the Stripe-style Idempotency-Key header.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, startTestServer, type TestServer, testBackends } from '../fixtures/test-server.ts';
+import { describe, expect, it } from 'vitest';
+import { useHerald } from '../fixtures/herald-fixture.ts';
+import { client, testBackends } from '../fixtures/test-server.ts';
 
 describe.each(await testBackends())('Events API additions (%s)', (backend) => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
-
-  beforeAll(async () => {
-    server = await startTestServer(backend);
-    api = client(server.url, await server.key());
-  });
-  afterAll(() => server.close());
+  const { server, api } = useHerald(backend, { receiver: false });
 
   it('GET /events/{id} answers the stored event, and 404 problem+json for an unknown or foreign id', async () => {
     const made = await api.post('/events', {

@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, startTestServer, type TestServer, testBackends } from '../fixtures/test-server.ts';
+import { describe, expect, it } from 'vitest';
+import { useHerald } from '../fixtures/herald-fixture.ts';
+import { testBackends } from '../fixtures/test-server.ts';
 
 describe.each(await testBackends())('Events API (%s)', (backend) => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
-
-  beforeAll(async () => {
-    server = await startTestServer(backend);
-    api = client(server.url, await server.key());
-  });
-  afterAll(() => server.close());
+  const { api } = useHerald(backend, { receiver: false });
 
   it('publishes an event and answers 201 with the stored event', async () => {
     const res = await api.post('/events', {

@@ -5,15 +5,9 @@ import { Webhooks as GithubWebhooks } from '@octokit/webhooks';
 import { WorkOS } from '@workos-inc/node';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Receiver, startReceiver } from '../fixtures/receiver.ts';
-import {
-  client,
-  startTestServer,
-  type TestServer,
-  testBackends,
-  waitFor,
-} from '../fixtures/test-server.ts';
+import { describe, expect, it } from 'vitest';
+import { useHerald } from '../fixtures/herald-fixture.ts';
+import { client, testBackends, waitFor } from '../fixtures/test-server.ts';
 
 const backends = await testBackends();
 
@@ -85,19 +79,7 @@ const providerSecret: Partial<Record<keyof typeof signers, string>> = {
 };
 
 describe.each(backends)('inbound gateway (%s)', (backend) => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
-  let rx: Receiver;
-
-  beforeAll(async () => {
-    server = await startTestServer(backend, { allowPrivateEndpoints: 'true' });
-    api = client(server.url, await server.key());
-    rx = await startReceiver();
-  });
-  afterAll(async () => {
-    await rx?.close();
-    await server?.close();
-  });
+  const { server, api, rx } = useHerald(backend);
 
   async function post(sourceId: string, s: Signed) {
     const res = await fetch(`${server.url}/inbound/${sourceId}`, {

@@ -1,21 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  client,
-  startTestServer,
-  type TestServer,
-  testBackends,
-  waitFor,
-} from '../fixtures/test-server.ts';
+import { describe, expect, it } from 'vitest';
+import { useHerald } from '../fixtures/herald-fixture.ts';
+import { testBackends, waitFor } from '../fixtures/test-server.ts';
 
 describe.each(await testBackends())('long polling (%s)', (backend) => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
-
-  beforeAll(async () => {
-    server = await startTestServer(backend);
-    api = client(server.url, await server.key());
-  });
-  afterAll(() => server.close());
+  const { server, api } = useHerald(backend, { receiver: false });
 
   it('holds an empty request open and answers as soon as a matching event commits', async () => {
     const first = await api.post('/events', { event: 'a.created', data: {} });

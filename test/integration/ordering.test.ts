@@ -1,20 +1,14 @@
 // Strict order: a reader paging with `after` while many clients publish never
 // skips an event and never sees one twice.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, startTestServer, type TestServer, testBackends } from '../fixtures/test-server.ts';
+import { describe, expect, it } from 'vitest';
+import { useHerald } from '../fixtures/herald-fixture.ts';
+import { testBackends } from '../fixtures/test-server.ts';
 
 const PUBLISHERS = 20;
 const PER_PUBLISHER = 500;
 
 describe.each(await testBackends())('strict order under concurrency (%s)', (backend) => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
-
-  beforeAll(async () => {
-    server = await startTestServer(backend);
-    api = client(server.url, await server.key());
-  });
-  afterAll(() => server.close());
+  const { api } = useHerald(backend, { receiver: false });
 
   it(`${PUBLISHERS} concurrent publishers x ${PER_PUBLISHER} events are read back by a paging reader exactly once, in order`, async () => {
     let publishing = true;

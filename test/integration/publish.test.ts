@@ -1,16 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { client, startTestServer, type TestServer, testBackends } from '../fixtures/test-server.ts';
+import { describe, expect, it } from 'vitest';
+import { useHerald } from '../fixtures/herald-fixture.ts';
+import { testBackends } from '../fixtures/test-server.ts';
 
 describe.each(await testBackends())('publishing (%s)', (backend) => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
-  const count = async () => (await api.get('/events?limit=100')).body.data.length;
-
-  beforeAll(async () => {
-    server = await startTestServer(backend, { maxEventBytes: '2048', maxBatchBytes: '65536' });
-    api = client(server.url, await server.key());
+  const { api } = useHerald(backend, {
+    receiver: false,
+    settings: { maxEventBytes: '2048', maxBatchBytes: '65536' },
   });
-  afterAll(() => server.close());
+  const count = async () => (await api.get('/events?limit=100')).body.data.length;
 
   it('returns the first event for a repeated idempotency key and stores only one', async () => {
     const first = await api.post('/events', { event: 'order.paid', data: { n: 1 }, id: 'pay-1' });

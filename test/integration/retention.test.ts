@@ -1,24 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { type Receiver, startReceiver } from '../fixtures/receiver.ts';
-import {
-  client,
-  startTestServer,
-  type TestServer,
-  testBackends,
-  waitFor,
-} from '../fixtures/test-server.ts';
+import { useHerald } from '../fixtures/herald-fixture.ts';
+import { testBackends, waitFor } from '../fixtures/test-server.ts';
 
 describe.each(await testBackends())('retention (%s)', (backend) => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
-
-  beforeAll(async () => {
-    // A one-second retention with a fast job stands in for the 30-day default.
-    server = await startTestServer(backend, { retentionMs: '1s', retentionIntervalMs: '100ms' });
-    api = client(server.url, await server.key());
+  // A one-second retention with a fast job stands in for the 30-day default.
+  const { server, api } = useHerald(backend, {
+    receiver: false,
+    settings: { retentionMs: '1s', retentionIntervalMs: '100ms' },
   });
-  afterAll(() => server.close());
 
   it('removes expired events, stops serving them, and rejects a cursor before the horizon with 410', async () => {
     const old = await api.post('/events', { event: 'a.created', data: {} });
@@ -46,30 +36,11 @@ describe.each(await testBackends())('retention (%s)', (backend) => {
 });
 
 describe.each(await testBackends())('delivery retention (%s)', (backend) => {
-  let server: TestServer;
-  let api: ReturnType<typeof client>;
-  let rx: Receiver;
-
-  beforeAll(async () => {
+  const { server, api, endpoint } = useHerald(backend, {
     // Events are kept (the 30-day default); finished deliveries for one second.
-    server = await startTestServer(backend, {
-      allowPrivateEndpoints: 'true',
-      deliveryRetentionMs: '1s',
-      retentionIntervalMs: '100ms',
-    });
-    api = client(server.url, await server.key());
-    rx = await startReceiver((req) => ({ status: req.path === '/down' ? 500 : 200 }));
+    settings: { deliveryRetentionMs: '1s', retentionIntervalMs: '100ms' },
+    receiver: (req) => ({ status: req.path === '/down' ? 500 : 200 }),
   });
-  afterAll(async () => {
-    await server.close();
-    await rx.close();
-  });
-
-  const endpoint = async (path: string, body: Record<string, unknown> = {}) => {
-    const res = await api.post('/endpoints', { url: `${rx.url}/${path}`, ...body });
-    expect(res.status, JSON.stringify(res.body)).toBe(201);
-    return res.body;
-  };
   // biome-ignore lint/suspicious/noExplicitAny: API bodies are asserted field by field
   const deliveryOf = (epId: string, status: string): Promise<any> =>
     waitFor(async () =>
