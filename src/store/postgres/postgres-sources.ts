@@ -1,31 +1,11 @@
 // Inbound sources on PostgreSQL: rows ↔ InboundSourceRow.
-import type { InboundScheme, InboundSourceRow } from '../../domain/inbound-source.ts';
+import type { InboundSourceRow } from '../../domain/inbound-source.ts';
+import { type SourceColumns, toSourceRow } from '../source-rows.ts';
 import type { SourceCreateParams, SourceUpdateParams } from '../store.ts';
 import type { Queryable } from './postgres-endpoints.ts';
 
-interface SourceDbRow {
-  id: string;
-  tenant_id: string;
-  name: string;
-  scheme: string;
-  secret: string;
-  type_prefix: string;
-  created_at: Date;
-  updated_at: Date;
-}
-
-function toSourceRow(r: SourceDbRow): InboundSourceRow {
-  return {
-    id: r.id,
-    tenantId: r.tenant_id,
-    name: r.name,
-    scheme: r.scheme as InboundScheme,
-    secret: r.secret,
-    typePrefix: r.type_prefix,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
+/** node-postgres returns timestamptz as a Date already: the row maps as it is. */
+type SourceDbRow = SourceColumns<Date>;
 
 const one = (rows: SourceDbRow[]) => (rows[0] ? toSourceRow(rows[0]) : null);
 

@@ -1,32 +1,20 @@
 // Inbound sources on SQLite: rows ↔ InboundSourceRow.
 import type { StatementSync } from 'node:sqlite';
-import type { InboundScheme, InboundSourceRow } from '../../domain/inbound-source.ts';
+import type { InboundSourceRow } from '../../domain/inbound-source.ts';
+import { toSourceRow as fromColumns, type SourceColumns } from '../source-rows.ts';
 import type { SourceCreateParams, SourceUpdateParams } from '../store.ts';
 
 type Stmt = (sql: string) => StatementSync;
 
-interface SourceDbRow {
-  id: string;
-  tenant_id: string;
-  name: string;
-  scheme: string;
-  secret: string;
-  type_prefix: string;
-  created_at: number;
-  updated_at: number;
-}
+/** Timestamps are stored as epoch milliseconds. */
+type SourceDbRow = SourceColumns<number>;
 
 function toSourceRow(r: SourceDbRow): InboundSourceRow {
-  return {
-    id: r.id,
-    tenantId: r.tenant_id,
-    name: r.name,
-    scheme: r.scheme as InboundScheme,
-    secret: r.secret,
-    typePrefix: r.type_prefix,
-    createdAt: new Date(r.created_at),
-    updatedAt: new Date(r.updated_at),
-  };
+  return fromColumns({
+    ...r,
+    created_at: new Date(r.created_at),
+    updated_at: new Date(r.updated_at),
+  });
 }
 
 export function insertSource(
