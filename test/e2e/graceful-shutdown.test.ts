@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/services/api-keys.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
-import { type ServeProcess, startServe } from '../fixtures/cli.ts';
+import { killAll, type ServeProcess, startServe } from '../fixtures/cli.ts';
 import {
   dropSchema,
   newTestSchemaName,
@@ -98,8 +98,7 @@ function batchBody(p: number): string {
 describe('SIGTERM (sqlite)', () => {
   const running: ServeProcess[] = [];
   afterAll(async () => {
-    for (const p of running) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-    await Promise.all(running.map((p) => p.exited));
+    await killAll(running);
   });
 
   it('answers every request already received, the long poll with what it has, and ends SSE cleanly', async () => {
@@ -160,8 +159,7 @@ if (await postgresTestsEnabled()) {
     const schema = newTestSchemaName();
     const running: ServeProcess[] = [];
     afterAll(async () => {
-      for (const p of running) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-      await Promise.all(running.map((p) => p.exited));
+      await killAll(running);
       await dropSchema(schema);
     });
 

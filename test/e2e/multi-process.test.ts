@@ -9,7 +9,7 @@
 // kills an owner for certain.
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/services/api-keys.ts';
-import { type ServeProcess, startServe } from '../fixtures/cli.ts';
+import { killAll, type ServeProcess, startServe } from '../fixtures/cli.ts';
 import {
   dropSchema,
   newTestSchemaName,
@@ -41,8 +41,7 @@ if (await postgresTestsEnabled()) {
     let sse: SseConnection | null = null;
     afterAll(async () => {
       sse?.close();
-      for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-      await Promise.all(procs.map((p) => p.exited));
+      await killAll(procs);
       await rx?.close();
       await dropSchema(schema);
     });

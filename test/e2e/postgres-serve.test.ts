@@ -5,7 +5,7 @@
 // made by a real TCP proxy in front of PostgreSQL (test/fixtures/tcp-proxy.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/services/api-keys.ts';
-import { runCli, type ServeProcess, startServe } from '../fixtures/cli.ts';
+import { killAll, runCli, type ServeProcess, startServe } from '../fixtures/cli.ts';
 import {
   dropSchema,
   newTestSchemaName,
@@ -37,8 +37,7 @@ if (await postgresTestsEnabled()) {
       await setup.close();
     });
     afterAll(async () => {
-      for (const p of running) p.child.kill('SIGKILL');
-      await Promise.all(running.map((p) => p.exited));
+      await killAll(running);
       await Promise.all(proxies.map((p) => p.close()));
       await dropSchema(schema);
     });

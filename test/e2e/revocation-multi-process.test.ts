@@ -4,7 +4,7 @@
 // there too, although that process had it cached.
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/services/api-keys.ts';
-import { type ServeProcess, startServe } from '../fixtures/cli.ts';
+import { killAll, type ServeProcess, startServe } from '../fixtures/cli.ts';
 import {
   dropSchema,
   newTestSchemaName,
@@ -27,8 +27,7 @@ if (await postgresTestsEnabled()) {
     const schema = newTestSchemaName();
     const procs: ServeProcess[] = [];
     afterAll(async () => {
-      for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-      await Promise.all(procs.map((p) => p.exited));
+      await killAll(procs);
       await dropSchema(schema);
     });
 

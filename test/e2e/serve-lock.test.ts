@@ -3,14 +3,13 @@
 // the first is killed with SIGKILL (no clean-up at all) the folder can be
 // served again.
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, type ServeProcess, startServe } from '../fixtures/cli.ts';
+import { killAll, runCli, type ServeProcess, startServe } from '../fixtures/cli.ts';
 import { client, tempDir } from '../fixtures/test-server.ts';
 
 describe('one server per SQLite folder', () => {
   const running: ServeProcess[] = [];
   afterAll(async () => {
-    for (const p of running) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-    await Promise.all(running.map((p) => p.exited));
+    await killAll(running);
   });
 
   it('refuses a second server on the folder, and recovers after kill -9 of the first', async () => {

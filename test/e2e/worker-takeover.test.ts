@@ -7,7 +7,7 @@
 // endpoint with duplicates bounded by what was in flight at the kill.
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/services/api-keys.ts';
-import { type ServeProcess, startServe } from '../fixtures/cli.ts';
+import { killAll, type ServeProcess, startServe } from '../fixtures/cli.ts';
 import {
   dropSchema,
   newTestSchemaName,
@@ -42,8 +42,7 @@ if (await postgresTestsEnabled()) {
     let survivor: ServeProcess;
     const eps: string[] = [];
     afterAll(async () => {
-      for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-      await Promise.all(procs.map((p) => p.exited));
+      await killAll(procs);
       await rx?.close();
       await dropSchema(schema);
     });
